@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "mogura",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mogura", targets: ["mogura"]),
+        .library(name: "MoguraCore", targets: ["MoguraCore"]),
+        .library(name: "MoguraStore", targets: ["MoguraStore"]),
+        .library(name: "MoguraResolve", targets: ["MoguraResolve"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+    ],
+    targets: [
+        .target(name: "MoguraCore", swiftSettings: upcoming),
+        .target(
+            name: "MoguraStore",
+            dependencies: [
+                "MoguraCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
+        .executableTarget(
+            name: "mogura",
+            dependencies: [
+                "MoguraCore", "MoguraStore", "MoguraResolve",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "MoguraTesting",
+            dependencies: ["MoguraCore", "MoguraStore", "MoguraResolve"],
+            path: "Tests/MoguraTesting",
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(name: "MoguraCLITests", dependencies: ["MoguraTesting"], swiftSettings: upcoming),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,181 @@
+/// Whom a case is about.
+public enum CaseSubject: Hashable, Sendable, CustomStringConvertible {
+    /// One of the provider's own services.
+    case service(String)
+    /// A network outside the provider, named by its prefix or registry handle.
+    case outside(String)
+    /// Not yet known: the case waits in triage.
+    case unresolved
+
+    /// `service`, `outside` or `unresolved`.
+    public var kind: String {
+        switch self {
+        case .service: "service"
+        case .outside: "outside"
+        case .unresolved: "unresolved"
+        }
+    }
+
+    /// The service id or outside network, empty when unresolved.
+    public var key: String {
+        switch self {
+        case .service(let id), .outside(let id): id
+        case .unresolved: ""
+        }
+    }
+
+    /// Recreates a subject from its stored kind and key.
+    public init?(kind: String, key: String) {
+        switch kind {
+        case "service": self = .service(key)
+        case "outside": self = .outside(key)
+        case "unresolved": self = .unresolved
+        default: return nil
+        }
+    }
+
+    public var description: String { key.isEmpty ? kind : "\(kind):\(key)" }
+}
+
+/// Where a terms-of-service case stands.
+///
+/// `new → triaged → notified → awaitingCustomer → suspended → resolved → closed`, with a reopen from `resolved`
+/// when a new report arrives in time. Legal-track cases do not use these states beyond `new` and `closed`;
+/// `MoguraLegal` tracks their requests.
+public enum CaseState: String, Hashable, Sendable, Codable, CaseIterable {
+    case new
+    case triaged
+    case notified
+    case awaitingCustomer = "awaiting-customer"
+    case suspended
+    case resolved
+    case closed
+
+    /// The states this one may move to.
+    public var successors: Set<CaseState> {
+        switch self {
+        case .new: [.triaged, .notified, .suspended, .resolved, .closed]
+        case .triaged: [.notified, .suspended, .resolved, .closed]
+        case .notified: [.awaitingCustomer, .suspended, .resolved, .closed]
+        case .awaitingCustomer: [.notified, .suspended, .resolved, .closed]
+        case .suspended: [.awaitingCustomer, .resolved, .closed]
+        case .resolved: [.closed, .triaged]
+        case .closed: []
+        }
+    }
+
+    /// Whether the case still needs work.
+    public var isOpen: Bool { self != .resolved && self != .closed }
+
+    /// Whether moving to `next` is allowed.
+    public func canMove(to next: CaseState) -> Bool { successors.contains(next) }
+}
+
+/// A case: one subject, one category, one track, and the reports and actions that belong to it.
+public struct Case: Hashable, Sendable, Identifiable {
+    /// The store's id, or `nil` before it is stored.
+    public var id: Int64?
+    /// Terms of service or legal.
+    public var track: Track
+    /// The category.
+    public var category: Category
+    /// Whom the case is about.
+    public var subject: CaseSubject
+    /// The customer, when the subject is one of ours.
+    public var customerID: String?
+    /// Where the case stands.
+    public var state: CaseState
+    /// When it was opened.
+    public var openedAt: Timestamp
+    /// When it last changed.
+    public var updatedAt: Timestamp
+    /// The next deadline, if any.
+    public var deadline: Timestamp?
+    /// The staff member working it.
+    public var assignee: String?
+
+    /// Creates a case.
+    public init(
+        id: Int64? = nil, track: Track, category: Category, subject: CaseSubject, customerID: String? = nil,
+        state: CaseState = .new, openedAt: Timestamp, updatedAt: Timestamp? = nil, deadline: Timestamp? = nil,
+        assignee: String? = nil
+    ) {
+        self.id = id
+        self.track = track
+        self.category = category
+        self.subject = subject
+        self.customerID = customerID
+        self.state = state
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt ?? openedAt
+        self.deadline = deadline
+        self.assignee = assignee
+    }
+}
+
+/// What an action does.
+public struct ActionKind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let notify = ActionKind(rawValue: "notify")
+    public static let warn = ActionKind(rawValue: "warn")
+    public static let suspend = ActionKind(rawValue: "suspend")
+    public static let resume = ActionKind(rawValue: "resume")
+    public static let resetPassword = ActionKind(rawValue: "reset-password")
+    public static let blockMail = ActionKind(rawValue: "block-mail")
+    public static let forwardOutward = ActionKind(rawValue: "forward-outward")
+    public static let acknowledgeReporter = ActionKind(rawValue: "acknowledge-reporter")
+
+    public var description: String { rawValue }
+}
+
+/// Where an action stands.
+public enum ActionState: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Decided, waiting for its time or for approval.
+    case planned
+    /// Approved by a person where the playbook asks for it.
+    case approved
+    /// Carried out successfully.
+    case done
+    /// Tried and failed for good (after retries).
+    case failed
+    /// Skipped by a person or made moot.
+    case skipped
+}
+
+/// Something done or to be done for a case.
+public struct Action: Hashable, Sendable, Identifiable {
+    /// The store's id, or `nil` before it is stored.
+    public var id: Int64?
+    /// The case.
+    public var caseID: Int64
+    /// What to do.
+    public var kind: ActionKind
+    /// Where it stands.
+    public var state: ActionState
+    /// When it should run.
+    public var dueAt: Timestamp
+    /// One stable key per action, sent with every attempt, so receivers can make at-least-once delivery
+    /// exactly-once.
+    public var idempotencyKey: String
+    /// How many attempts were made.
+    public var attempts: Int
+    /// The last error, if the last attempt failed.
+    public var lastError: String?
+
+    /// Creates an action.
+    public init(
+        id: Int64? = nil, caseID: Int64, kind: ActionKind, state: ActionState = .planned, dueAt: Timestamp,
+        idempotencyKey: String, attempts: Int = 0, lastError: String? = nil
+    ) {
+        self.id = id
+        self.caseID = caseID
+        self.kind = kind
+        self.state = state
+        self.dueAt = dueAt
+        self.idempotencyKey = idempotencyKey
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+}

@@ -1,0 +1,95 @@
+/// How a report reached Mogura.
+public struct ReportChannel: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Mail to abuse@ (LMTP, SMTP, maildir, mbox, stdin).
+    public static let mail = ReportChannel(rawValue: "mail")
+    /// The public web form.
+    public static let webForm = ReportChannel(rawValue: "web-form")
+    /// The JSON API.
+    public static let api = ReportChannel(rawValue: "api")
+    /// A feed file (Shadowserver, PhishTank, URLhaus, …).
+    public static let feed = ReportChannel(rawValue: "feed")
+    /// One of Mogura's own detectors (milter, mail log, scanner, DNS, blocklists, sign-ups).
+    public static let detector = ReportChannel(rawValue: "detector")
+    /// Entered by staff (paper, phone).
+    public static let manual = ReportChannel(rawValue: "manual")
+
+    public var description: String { rawValue }
+}
+
+/// A SHA-256 digest, the address of a stored blob.
+public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// 64 lower-case hex digits.
+    public let hex: String
+
+    /// Wraps a hex digest.
+    /// - Returns: `nil` unless `hex` is 64 hex digits.
+    public init?(hex: String) {
+        let lower = hex.lowercased()
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+            return nil
+        }
+        self.hex = lower
+    }
+
+    /// Wraps 32 digest bytes.
+    public init<D: Sequence>(bytes: D) where D.Element == UInt8 {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(64)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        self.hex = String(decoding: text, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+}
+
+/// One complaint or observation: what came in, what it is about, and what it points at.
+public struct Report: Hashable, Sendable, Identifiable {
+    /// The store's id, or `nil` before it is stored.
+    public var id: Int64?
+    /// When Mogura received it.
+    public var receivedAt: Timestamp
+    /// How it came in.
+    public var channel: ReportChannel
+    /// Who sent it (an address, a feed name, a detector name), if known.
+    public var reporter: String?
+    /// The SHA-256 of the raw bytes as received; the bytes themselves are stored once, content-addressed.
+    public var rawHash: ContentHash?
+    /// The category after classification.
+    public var category: Category
+    /// The track (usually the category's default).
+    public var track: Track
+    /// When the reported event happened, if the report says.
+    public var eventTime: Timestamp?
+    /// A one-line summary (a mail subject, a feed row type).
+    public var subject: String
+    /// The indicators the report names.
+    public var indicators: [Indicator]
+    /// The case the report was correlated into, once it is.
+    public var caseID: Int64?
+
+    /// Creates a report.
+    public init(
+        id: Int64? = nil, receivedAt: Timestamp, channel: ReportChannel, reporter: String? = nil,
+        rawHash: ContentHash? = nil, category: Category, track: Track? = nil, eventTime: Timestamp? = nil,
+        subject: String = "", indicators: [Indicator] = [], caseID: Int64? = nil
+    ) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.channel = channel
+        self.reporter = reporter
+        self.rawHash = rawHash
+        self.category = category
+        self.track = track ?? category.defaultTrack
+        self.eventTime = eventTime
+        self.subject = subject
+        self.indicators = indicators
+        self.caseID = caseID
+    }
+}

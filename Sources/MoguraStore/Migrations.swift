@@ -1,0 +1,221 @@
+import Logging
+import MoguraCore
+import SQLKit
+
+/// One step of the schema's history. Steps are applied in order, each in the same transaction as the record that
+/// it ran, and never edited once released: a change to the schema is a new step.
+struct Migration: Sendable {
+    var version: Int
+    var name: String
+    var statements: @Sendable (any SQLEngine) -> [String]
+}
+
+/// The schema, as versioned migrations applied at start-up.
+///
+/// Conventions: times are `BIGINT` microseconds since the Unix epoch in UTC (exact, cheap to compare, identical
+/// on both engines); "since always" and "until further notice" in validity ranges are the smallest and largest
+/// `BIGINT`, so range tests need no `NULL` handling; JSON is stored as `TEXT`.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "core model, blobs, jobs, audit chain") { engine in
+            let id = engine.identityColumn
+            var statements = [
+                """
+                CREATE TABLE customers (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    emails TEXT NOT NULL,
+                    language TEXT NOT NULL,
+                    timezone TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE services (
+                    id TEXT PRIMARY KEY,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX services_customer ON services(customer_id)",
+                """
+                CREATE TABLE assignments (
+                    id \(id),
+                    service_id TEXT NOT NULL REFERENCES services(id),
+                    kind TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    lookup_key TEXT NOT NULL,
+                    valid_from BIGINT NOT NULL,
+                    valid_to BIGINT NOT NULL,
+                    source TEXT NOT NULL,
+                    imported_at BIGINT NOT NULL,
+                    UNIQUE (service_id, kind, resource, valid_from))
+                """,
+                "CREATE INDEX assignments_lookup ON assignments(kind, lookup_key)",
+                """
+                CREATE TABLE blobs (
+                    sha256 TEXT PRIMARY KEY,
+                    size BIGINT NOT NULL,
+                    data \(engine.bytesColumn),
+                    stored_at BIGINT NOT NULL,
+                    tombstoned_at BIGINT,
+                    tombstone_reason TEXT)
+                """,
+                """
+                CREATE TABLE cases (
+                    id \(id),
+                    track TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject_key TEXT NOT NULL,
+                    customer_id TEXT REFERENCES customers(id),
+                    state TEXT NOT NULL,
+                    opened_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    deadline BIGINT,
+                    assignee TEXT)
+                """,
+                "CREATE INDEX cases_subject ON cases(subject_kind, subject_key, category, track, state)",
+                "CREATE INDEX cases_queue ON cases(track, state, updated_at)",
+                """
+                CREATE TABLE reports (
+                    id \(id),
+                    received_at BIGINT NOT NULL,
+                    channel TEXT NOT NULL,
+                    reporter TEXT,
+                    raw_sha256 TEXT REFERENCES blobs(sha256),
+                    category TEXT NOT NULL,
+                    track TEXT NOT NULL,
+                    event_time BIGINT,
+                    subject TEXT NOT NULL,
+                    case_id BIGINT REFERENCES cases(id))
+                """,
+                "CREATE INDEX reports_case ON reports(case_id)",
+                "CREATE INDEX reports_received ON reports(received_at)",
+                """
+                CREATE TABLE report_indicators (
+                    report_id BIGINT NOT NULL REFERENCES reports(id),
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (report_id, kind, value))
+                """,
+                "CREATE INDEX report_indicators_value ON report_indicators(kind, value)",
+                """
+                CREATE TABLE actions (
+                    id \(id),
+                    case_id BIGINT NOT NULL REFERENCES cases(id),
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    attempts INTEGER NOT NULL,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX actions_case ON actions(case_id, due_at)",
+                "CREATE INDEX actions_due ON actions(state, due_at)",
+                """
+                CREATE TABLE jobs (
+                    id \(id),
+                    queue TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    run_at BIGINT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    max_attempts INTEGER NOT NULL,
+                    locked_by TEXT,
+                    locked_until BIGINT,
+                    last_error TEXT,
+                    dedupe_key TEXT UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT)
+                """,
+                "CREATE INDEX jobs_due ON jobs(queue, state, run_at)",
+                """
+                CREATE TABLE audit_events (
+                    seq BIGINT PRIMARY KEY,
+                    at BIGINT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    object_type TEXT NOT NULL,
+                    object_id TEXT NOT NULL,
+                    details TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq BIGINT NOT NULL,
+                    hash TEXT NOT NULL)
+                """,
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
+            ]
+            // The audit chain is append-only in the database itself, not only in Mogura's code.
+            switch engine.kind {
+            case .sqlite:
+                statements += [
+                    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+                    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+                ]
+            case .postgres:
+                statements += [
+                    """
+                    CREATE FUNCTION mogura_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$
+                    """,
+                    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION mogura_audit_append_only()",
+                    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION mogura_audit_append_only()",
+                ]
+            }
+            return statements
+        }
+    ]
+
+    /// The newest schema version this build knows.
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Applies pending migrations in one transaction. On PostgreSQL an advisory lock keeps two processes starting
+    /// at once from racing; on SQLite `BEGIN IMMEDIATE` does the same.
+    /// - Returns: the versions applied.
+    static func migrate(_ engine: any SQLEngine, logger: Logger) async throws -> [Int] {
+        try await engine.withTransaction { database in
+            if engine.kind == .postgres {
+                try await database.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7236812)")) { _ in }
+            }
+            try await database.execute(
+                sql: SQLRaw(
+                    """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                    """)
+            ) { _ in }
+            let applied = Set(
+                try await database.raw("SELECT version FROM schema_migrations").all().map {
+                    try $0.decode(column: "version", as: Int.self)
+                })
+            if let newest = applied.max(), newest > latestVersion {
+                throw StoreError(
+                    "the database schema is version \(newest), newer than this mogura understands (\(latestVersion)); run a newer mogura")
+            }
+            var ran: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                logger.info("applying schema migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                for statement in migration.statements(engine) {
+                    try await database.execute(sql: SQLRaw(statement)) { _ in }
+                }
+                try await database.raw(
+                    """
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Timestamp.now().microseconds))
+                    """
+                ).run()
+                ran.append(migration.version)
+            }
+            return ran
+        }
+    }
+}

@@ -1,0 +1,248 @@
+public import MoguraCore
+
+/// Mogura's storage: one interface, two engines (SQLite embedded, PostgreSQL for more than one node).
+///
+/// Every method is one transaction unless it says otherwise. Times are UTC ``Timestamp``s. Methods that change
+/// state take an `actor` and append to the audit chain in the same transaction, so the chain and the data never
+/// disagree.
+///
+/// Open a store with ``StoreFactory/withStore(_:logger:_:)``; it applies pending migrations first.
+///
+/// ```swift
+/// try await StoreFactory.withStore(.sqlite(directory: "./mogura-data"), logger: logger) { store in
+///     let summary = try await store.importInventory(document, mode: .merge, actor: "cli:alice")
+///     print(summary.assignmentsWritten)
+/// }
+/// ```
+public protocol Store: Sendable {
+    /// Which engine this is, for messages and tests.
+    var engine: StoreEngineKind { get }
+
+    // MARK: Inventory
+
+    /// Imports customers, services and assignments, all or nothing.
+    ///
+    /// The document is checked with ``InventoryValidator`` against what the store holds, inside the
+    /// transaction; on any problem nothing is written and the error lists them all.
+    /// - Parameters:
+    ///   - document: the records to import.
+    ///   - mode: merge into the inventory, or replace all assignments.
+    ///   - actor: who is importing, for the audit chain.
+    /// - Returns: counts of what was written.
+    /// - Throws: `InventoryValidationError` for bad data; store errors otherwise.
+    func importInventory(_ document: InventoryDocument, mode: InventoryImportMode, actor: String) async throws -> InventoryImportSummary
+
+    /// The whole inventory, for building an `InventoryIndex`.
+    func loadInventory() async throws -> InventorySnapshot
+
+    /// The part of the inventory that could match `indicator`: assignments under the enclosing prefixes, parent
+    /// domains, the mail account or the NAT address, with their services and customers. Building an index over
+    /// this slice gives the same answer as over the whole inventory, at the cost of one indexed query.
+    func inventoryCandidates(for indicator: Indicator) async throws -> InventorySnapshot
+
+    /// Counts of customers, services and assignments.
+    func inventoryCounts() async throws -> InventoryCounts
+
+    // MARK: Blobs
+
+    /// Stores bytes under their SHA-256 and returns it; storing the same bytes again changes nothing.
+    func putBlob(_ bytes: [UInt8]) async throws -> ContentHash
+
+    /// The bytes stored under `hash`.
+    /// - Returns: `.present(bytes)`, `.tombstoned(reason)` when purged, or `.missing`.
+    func blob(_ hash: ContentHash) async throws -> BlobContent
+
+    /// Replaces a blob's bytes with a tombstone (the hash stays), audited.
+    func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws
+
+    // MARK: Reports and cases
+
+    /// Stores a report, its raw bytes (content-addressed) and its indicators in one transaction.
+    /// - Returns: the report with its id and raw hash.
+    func insertReport(_ report: Report, raw: [UInt8]?) async throws -> Report
+
+    /// A report by id, with its indicators.
+    func report(_ id: Int64) async throws -> Report?
+
+    /// The reports of a case, oldest first.
+    func reports(inCase caseID: Int64) async throws -> [Report]
+
+    /// Opens a case.
+    func insertCase(_ newCase: Case, actor: String) async throws -> Case
+
+    /// A case by id.
+    func `case`(_ id: Int64) async throws -> Case?
+
+    /// The newest open case with this subject, category and track updated at or after `since`.
+    func openCase(subject: CaseSubject, category: Category, track: Track, updatedSince since: Timestamp) async throws -> Case?
+
+    /// Attaches a report to a case and bumps the case's `updatedAt`.
+    func attach(report reportID: Int64, toCase caseID: Int64, at time: Timestamp) async throws
+
+    /// Moves a case from `from` to `to` if it is still in `from`.
+    /// - Returns: the updated case, or `nil` if the case was not in `from` (someone else moved it).
+    /// - Throws: `StoreError` when the state machine forbids the move.
+    func transition(case caseID: Int64, from: CaseState, to: CaseState, at time: Timestamp, actor: String) async throws -> Case?
+
+    // MARK: Actions
+
+    /// Stores an action; an action with the same idempotency key is returned instead of a second one.
+    func insertAction(_ action: Action) async throws -> Action
+
+    /// The actions of a case, by due time.
+    func actions(inCase caseID: Int64) async throws -> [Action]
+
+    /// Records an attempt's outcome: the new state, the attempt count and the error.
+    func updateAction(_ id: Int64, state: ActionState, attempts: Int, lastError: String?, at time: Timestamp) async throws
+
+    // MARK: Jobs
+
+    /// Adds durable work. A job with the same `dedupeKey` is returned instead of a second one.
+    func enqueue(_ job: JobDraft) async throws -> Job
+
+    /// Claims up to `limit` due jobs of a queue for `worker` until `now + lease`. Jobs whose lease ran out
+    /// (their worker died) are due again. On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so workers on
+    /// many nodes never claim one job twice; on SQLite the single writer serialises claims.
+    func claimJobs(queue: String, limit: Int, worker: String, lease: Duration, now: Timestamp) async throws -> [Job]
+
+    /// Marks a claimed job done. Returns `false` if the worker no longer holds it (the lease ran out and
+    /// another worker claimed it).
+    func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool
+
+    /// Records a failed attempt: the job is due again at `retryAt`, or failed for good when its attempts are
+    /// used up or `retryAt` is `nil`. Returns `false` if the worker no longer holds it.
+    func failJob(_ id: Int64, worker: String, error: String, retryAt: Timestamp?, at time: Timestamp) async throws -> Bool
+
+    /// A job by id.
+    func job(_ id: Int64) async throws -> Job?
+
+    // MARK: Audit
+
+    /// Appends an event to the audit chain.
+    func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
+
+    /// Events after `sequence`, in order, at most `limit`.
+    func auditEvents(after sequence: Int64, limit: Int) async throws -> [AuditEvent]
+
+    /// Walks the whole chain and recomputes every hash.
+    func verifyAuditChain() async throws -> AuditVerification
+}
+
+/// The storage engines.
+public enum StoreEngineKind: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    public var description: String { rawValue }
+}
+
+/// How an import treats assignments already in the store.
+public enum InventoryImportMode: String, Sendable, CaseIterable {
+    /// Add and update: an assignment with the same service, resource and `valid_from` is updated (e.g. given a
+    /// `valid_to`); others stay.
+    case merge
+    /// The import is the whole list of assignments: all others are removed. Customers and services are never
+    /// removed (cases refer to them), only added or updated.
+    case replaceAssignments
+}
+
+/// What an import wrote.
+public struct InventoryImportSummary: Hashable, Sendable {
+    public var customersWritten: Int
+    public var servicesWritten: Int
+    public var assignmentsWritten: Int
+    public var assignmentsRemoved: Int
+}
+
+/// Sizes of the inventory.
+public struct InventoryCounts: Hashable, Sendable {
+    public var customers: Int
+    public var services: Int
+    public var assignments: Int
+}
+
+/// What the store holds under a hash.
+public enum BlobContent: Hashable, Sendable {
+    case present([UInt8])
+    case tombstoned(reason: String, at: Timestamp)
+    case missing
+}
+
+/// Durable work to do.
+public struct JobDraft: Hashable, Sendable {
+    /// The queue, e.g. `notify`, `webhook`.
+    public var queue: String
+    /// The work, as JSON text.
+    public var payload: String
+    /// When it is due.
+    public var runAt: Timestamp
+    /// Attempts before the job fails for good.
+    public var maxAttempts: Int
+    /// A key that makes enqueueing idempotent.
+    public var dedupeKey: String?
+
+    /// Creates a draft.
+    public init(queue: String, payload: String, runAt: Timestamp, maxAttempts: Int = 10, dedupeKey: String? = nil) {
+        self.queue = queue
+        self.payload = payload
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+        self.dedupeKey = dedupeKey
+    }
+}
+
+/// A stored job.
+public struct Job: Hashable, Sendable, Identifiable {
+    /// Where a job stands.
+    public enum State: String, Hashable, Sendable, CaseIterable {
+        case ready, running, done, failed
+    }
+
+    public var id: Int64
+    public var queue: String
+    public var payload: String
+    public var state: State
+    public var runAt: Timestamp
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var lockedBy: String?
+    public var lockedUntil: Timestamp?
+    public var lastError: String?
+    public var dedupeKey: String?
+}
+
+/// The result of walking the audit chain.
+public struct AuditVerification: Hashable, Sendable {
+    /// One break in the chain.
+    public struct Problem: Hashable, Sendable, CustomStringConvertible {
+        /// The sequence number at fault.
+        public var sequence: Int64
+        /// What is wrong.
+        public var reason: String
+
+        public var description: String { "audit event \(sequence): \(reason)" }
+    }
+
+    /// How many events were read.
+    public var eventsChecked: Int64
+    /// The hash of the last event: record it outside Mogura to make truncation detectable later.
+    public var headHash: ContentHash
+    /// Every break found, in order.
+    public var problems: [Problem]
+
+    /// Whether the chain is intact.
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// An error from the store that is not about the data being imported.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong, in words an operator can act on.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
