@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "MoguraCore", swiftSettings: upcoming),
@@ -56,7 +57,12 @@ let package = Package(
         ),
         .target(
             name: "MoguraTesting",
-            dependencies: ["MoguraCore", "MoguraStore", "MoguraResolve"],
+            dependencies: [
+                "MoguraCore", "MoguraStore", "MoguraResolve",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/MoguraTesting",
             swiftSettings: upcoming
         ),
@@ -64,7 +70,7 @@ let package = Package(
         .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
-        .testTarget(name: "MoguraCLITests", dependencies: ["MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -103,8 +103,14 @@ public struct ValidityRange: Hashable, Sendable, Codable, CustomStringConvertibl
     /// `to` with `nil` as ``Timestamp/distantFuture``.
     public var upperBound: Timestamp { to ?? .distantFuture }
 
+    /// `from X to Y`, `since X`, `until Y` or `at all times`.
     public var description: String {
-        "[\(from?.description ?? "-∞"), \(to?.description ?? "∞"))"
+        switch (from, to) {
+        case (let from?, let to?): "from \(from) to \(to)"
+        case (let from?, nil): "since \(from)"
+        case (nil, let to?): "until \(to)"
+        case (nil, nil): "at all times"
+        }
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -201,7 +201,7 @@ public enum InventoryValidator {
                         InventoryIssue(
                             location, field: "valid_from",
                             reason:
-                                "\(what) is held by service \"\(a.serviceID)\" (\(other)) during \(a.validity); assignments of one resource must not overlap in time"
+                                "\(what) is held by service \"\(a.serviceID)\" (\(other)) \(a.validity); assignments of one resource must not overlap in time"
                         ))
                 }
             }

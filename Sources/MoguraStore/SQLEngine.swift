@@ -21,6 +21,9 @@ protocol SQLEngine: Sendable {
     /// Runs the engine's background work (PostgreSQL's connection pool) until cancelled.
     func run() async
 
+    /// Returns once ``run()`` has started, so the first query does not race the pool's start.
+    func waitUntilRunning() async
+
     /// Closes connections.
     func shutdown() async
 }
@@ -119,6 +122,8 @@ final class SQLiteEngine: SQLEngine {
         }
     }
 
+    func waitUntilRunning() async {}
+
     func run() async {
         // Nothing runs in the background; wait for cancellation so callers can treat both engines alike.
         while !Task.isCancelled {
@@ -135,6 +140,8 @@ final class SQLiteEngine: SQLEngine {
 final class PostgresEngine: SQLEngine {
     let kind = StoreEngineKind.postgres
     let client: PostgresClient
+    private let started: AsyncStream<Void>
+    private let startedContinuation: AsyncStream<Void>.Continuation
 
     init(url: String, logger: Logger) throws {
         let parsed: SQLPostgresConfiguration
@@ -164,6 +171,7 @@ final class PostgresEngine: SQLEngine {
             database: core.database, tls: tls)
         configuration.options.maximumConnections = 16
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        (self.started, self.startedContinuation) = AsyncStream.makeStream()
     }
 
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -188,7 +196,13 @@ final class PostgresEngine: SQLEngine {
     }
 
     func run() async {
+        // The client marks itself running synchronously on entry to run(), before this task can be suspended.
+        startedContinuation.finish()
         await client.run()
+    }
+
+    func waitUntilRunning() async {
+        for await _ in started {}
     }
 
     func shutdown() async {}

@@ -72,6 +72,7 @@ extension SQLStore {
                         .set(excludedValueOf: "imported_at")
                 }.run()
             }
+            FaultPoints.hit("inventory-import-before-commit")
             var removed = 0
             if mode == .replaceAssignments {
                 // Every row this import wrote carries its stamp; the rest are no longer in the inventory.

@@ -73,6 +73,7 @@ public enum StoreFactory {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
+            await store.sql.waitUntilRunning()
             do {
                 try await store.migrate()
             } catch let error as StoreError {

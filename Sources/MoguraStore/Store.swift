@@ -152,6 +152,14 @@ public struct InventoryImportSummary: Hashable, Sendable {
     public var servicesWritten: Int
     public var assignmentsWritten: Int
     public var assignmentsRemoved: Int
+
+    /// Creates a summary.
+    public init(customersWritten: Int, servicesWritten: Int, assignmentsWritten: Int, assignmentsRemoved: Int) {
+        self.customersWritten = customersWritten
+        self.servicesWritten = servicesWritten
+        self.assignmentsWritten = assignmentsWritten
+        self.assignmentsRemoved = assignmentsRemoved
+    }
 }
 
 /// Sizes of the inventory.
@@ -159,6 +167,13 @@ public struct InventoryCounts: Hashable, Sendable {
     public var customers: Int
     public var services: Int
     public var assignments: Int
+
+    /// Creates counts.
+    public init(customers: Int, services: Int, assignments: Int) {
+        self.customers = customers
+        self.services = services
+        self.assignments = assignments
+    }
 }
 
 /// What the store holds under a hash.

@@ -23,7 +23,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         guard let url = Bundle.module.url(forResource: "sample-inventory", withExtension: "json", subdirectory: "Resources"),
             let data = FileManager.default.contents(atPath: url.path)
-        else { throw ValidationError("the sample inventory is missing from this build") }
+        else { throw CommandError("the sample inventory is missing from this build") }
         let document = try InventoryFileParser().parse([UInt8](data), file: "sample-inventory.json")
         let configuration = StoreConfiguration.sqlite(directory: dataDirectory)
         print("Mogura \(MoguraVersion.current) demo — \(configuration)\n")

@@ -62,7 +62,7 @@ struct InventoryImportCommand: AsyncParsableCommand {
         var problems: [InventoryIssue] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file): no such file, or not readable")
+                throw CommandError("cannot read \(file): no such file, or not readable")
             }
             if data.count > 16 << 20 { StandardError.print("reading \(file) (\(data.count >> 20) MiB)…") }
             do {
@@ -71,7 +71,7 @@ struct InventoryImportCommand: AsyncParsableCommand {
                 problems += error.issues
             }
         }
-        if !problems.isEmpty { throw ImportFailure(issues: problems) }
+        if !problems.isEmpty { throw ImportFailure.report(problems) }
         let mode: InventoryImportMode = replaceAssignments ? .replaceAssignments : .merge
         let configuration = try store.configuration()
         let documentToImport = document
@@ -84,19 +84,18 @@ struct InventoryImportCommand: AsyncParsableCommand {
             if mode == .replaceAssignments { line += "; removed \(summary.assignmentsRemoved) assignments not in the files" }
             print(line + " into \(configuration)")
         } catch let error as InventoryValidationError {
-            throw ImportFailure(issues: error.issues)
+            throw ImportFailure.report(error.issues)
         }
     }
 }
 
-/// Prints every import problem and exits 1; nothing was written.
-struct ImportFailure: Error, CustomStringConvertible {
-    var issues: [InventoryIssue]
-
-    var description: String {
-        let shown = issues.map(\.description).joined(separator: "\n")
-        let more = issues.count >= InventoryValidator.maximumIssues ? "\n(stopped after \(issues.count) problems)" : ""
-        return shown + more + "\nnothing was imported; fix the lines above and run the import again"
+/// Prints every import problem, one `file:line: field: reason` per line on standard error, and exits 1.
+enum ImportFailure {
+    static func report(_ issues: [InventoryIssue]) -> ExitCode {
+        for issue in issues { StandardError.print(issue.description) }
+        if issues.count >= InventoryValidator.maximumIssues { StandardError.print("(stopped after \(issues.count) problems)") }
+        StandardError.print("nothing was imported; fix the lines above and run the import again")
+        return ExitCode.failure
     }
 }
 
@@ -137,12 +136,12 @@ struct InventoryWhoisCommand: AsyncParsableCommand {
         do {
             parsedIndicator = try Indicator(guessing: indicator)
         } catch {
-            throw ValidationError("cannot read \"\(indicator)\" as an address, domain, URL or e-mail address: \(error.reason)")
+            throw CommandError("cannot read \"\(indicator)\" as an address, domain, URL or e-mail address: \(error.reason)")
         }
         let time: Timestamp
         if let at {
             do { time = try zone.parser().parse(at).timestamp } catch let error as TimestampParseError {
-                throw ValidationError("--at \(error)")
+                throw CommandError("--at \(error)")
             }
         } else {
             time = .now()

@@ -64,10 +64,14 @@ struct ZoneOption: ParsableArguments {
             "Time zone for times written without one (IANA name).", valueName: "zone"))
     var zone: String = "Asia/Tokyo"
 
-    func parser() throws -> TimestampParser {
-        guard let timeZone = TimeZone(identifier: zone) else {
+    func validate() throws {
+        if TimeZone(identifier: zone) == nil {
             throw ValidationError("unknown time zone \"\(zone)\"; use an IANA name such as Asia/Tokyo or UTC")
         }
+    }
+
+    func parser() throws -> TimestampParser {
+        guard let timeZone = TimeZone(identifier: zone) else { throw CommandError("unknown time zone \"\(zone)\"") }
         return TimestampParser(defaultZone: timeZone)
     }
 }
@@ -86,5 +90,14 @@ enum CommandActor {
             ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"]
             ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
         return "cli:\(user)"
+    }
+}
+
+/// A failure while a command runs (not a usage mistake): printed as `Error: <message>`, exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ message: String) {
+        self.description = message
     }
 }
