@@ -140,6 +140,8 @@ final class SQLiteEngine: SQLEngine {
 final class PostgresEngine: SQLEngine {
     let kind = StoreEngineKind.postgres
     let client: PostgresClient
+    private let probeConfiguration: PostgresConnection.Configuration
+    private let redactedURL: String
     private let started: AsyncStream<Void>
     private let startedContinuation: AsyncStream<Void>.Continuation
 
@@ -171,7 +173,25 @@ final class PostgresEngine: SQLEngine {
             database: core.database, tls: tls)
         configuration.options.maximumConnections = 16
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.probeConfiguration = PostgresConnection.Configuration(
+            host: host, port: core.port ?? 5432, username: core.username, password: core.password, database: core.database,
+            tls: mode == "disable" || mode == "false" ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
+        self.redactedURL = StoreConfiguration.redacted(url)
         (self.started, self.startedContinuation) = AsyncStream.makeStream()
+    }
+
+    /// Connects once, outside the pool, so an unreachable server or a wrong password is reported at once instead
+    /// of the pool retrying silently.
+    func probe(logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            let detail = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw StoreError("cannot connect to PostgreSQL at \(redactedURL): \(detail)")
+        } catch {
+            throw StoreError("cannot connect to PostgreSQL at \(redactedURL): \(error)")
+        }
     }
 
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {

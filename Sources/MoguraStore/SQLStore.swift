@@ -55,7 +55,9 @@ public enum StoreFactory {
         case .sqlite(let directory):
             return SQLStore(engine: try await SQLiteEngine.open(directory: directory, logger: logger), logger: logger)
         case .postgres(let url):
-            return SQLStore(engine: try PostgresEngine(url: url, logger: logger), logger: logger)
+            let engine = try PostgresEngine(url: url, logger: logger)
+            try await engine.probe(logger: logger)
+            return SQLStore(engine: engine, logger: logger)
         }
     }
 
@@ -69,19 +71,25 @@ public enum StoreFactory {
         _ configuration: StoreConfiguration, logger: Logger, _ body: @Sendable (SQLStore) async throws -> R
     ) async throws -> R {
         let store = try await open(configuration, logger: logger)
-        defer { Task { await store.shutdown() } }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.run() }
-            defer { group.cancelAll() }
-            await store.sql.waitUntilRunning()
-            do {
-                try await store.migrate()
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                throw StoreError("cannot open \(configuration): \(String(reflecting: error))")
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.run() }
+                defer { group.cancelAll() }
+                await store.sql.waitUntilRunning()
+                do {
+                    try await store.migrate()
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    throw StoreError("cannot open \(configuration): \(String(reflecting: error))")
+                }
+                return try await body(store)
             }
-            return try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
         }
     }
 }

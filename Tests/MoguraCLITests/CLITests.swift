@@ -132,6 +132,19 @@ struct CLITests {
         #expect(broken.standardOutput.contains("audit chain BROKEN: 1 problem(s) in 3 events"))
     }
 
+    @Test func unreachableStoresFailFastWithAReason() throws {
+        let postgres = try CommandRunner.run(["inventory", "whois", "192.0.2.1", "--database", "postgres://nobody:secret@127.0.0.1:1/none"], timeout: 30)
+        #expect(postgres.status == 1)
+        #expect(postgres.standardError.contains("cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1/none"))
+        #expect(!postgres.standardError.contains("secret"))
+        let sqlite = try CommandRunner.run(["audit", "verify", "--data-dir", "/proc/mogura-cannot-be-here"])
+        #expect(sqlite.status == 1)
+        #expect(sqlite.standardError.contains("cannot create the data directory /proc/mogura-cannot-be-here"))
+        let mysql = try CommandRunner.run(["audit", "verify", "--database", "mysql://h/db"])
+        #expect(mysql.status == 1)
+        #expect(mysql.standardError.contains("database URL must start with postgres://"))
+    }
+
     @Test func demoRunsAndIsRepeatable() throws {
         let directory = try TemporaryDirectory()
         let data = directory.file("demo")
