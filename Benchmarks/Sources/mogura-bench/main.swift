@@ -138,6 +138,7 @@ loaded = nil
 // 2. Lookups against 1M IPv4 prefixes, and against 1M IPv6 prefixes.
 for family in ["IPv4", "IPv6"] {
     let isV4 = family == "IPv4"
+    let beforeRecords = residentBytes()
     let assignments = makeAssignments(v4: isV4 ? options.prefixes : 0, v6: isV4 ? 0 : options.prefixes, seed: isV4 ? 2 : 3)
     let before = residentBytes()
     let index = InventoryIndex(customers: customers, services: services, assignments: assignments)
@@ -145,8 +146,8 @@ for family in ["IPv4", "IPv6"] {
     let prefixCount = isV4 ? index.prefixCounts.v4 : index.prefixCounts.v6
     let tableBytes = isV4 ? index.prefixTableBytes.v4 : index.prefixTableBytes.v6
     print("\n[\(family)] \(prefixCount) prefixes, \(assignments.count) assignments")
-    print(String(format: "  index memory: %.1f bytes per prefix (prefix table arrays); %.1f bytes per assignment resident including the Assignment records",
-                 Double(tableBytes) / Double(prefixCount), Double(after - before) / Double(assignments.count)))
+    print(String(format: "  index memory: %.1f bytes per prefix in the prefix table; process growth while building the index %.1f bytes per prefix; the Assignment records themselves %.1f bytes each",
+                 Double(tableBytes) / Double(prefixCount), Double(after - before) / Double(prefixCount), Double(before - beforeRecords) / Double(assignments.count)))
     // Queries: half inside a random assigned prefix, half anywhere; times spread over two years.
     var random = Random(state: isV4 ? 11 : 12)
     let count = options.lookups
@@ -165,7 +166,8 @@ for family in ["IPv4", "IPv6"] {
         if let directory = options.emitDirectory {
             // For the comparison run (scripts/bench): the same prefixes and queries for another tool.
             var prefixText = ""
-            for a in assignments { if case .prefix(let p) = a.resource { prefixText += "\(p)\n" } }
+            var written = Set<IPPrefix>()
+            for a in assignments { if case .prefix(let p) = a.resource, written.insert(p).inserted { prefixText += "\(p)\n" } }
             try? prefixText.write(toFile: directory + "/prefixes-v4.txt", atomically: true, encoding: .utf8)
             let queryText = addresses.prefix(1_000_000).map { IPv4Address($0).description }.joined(separator: "\n")
             try? queryText.write(toFile: directory + "/queries-v4.txt", atomically: true, encoding: .utf8)
