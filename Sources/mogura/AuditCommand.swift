@@ -31,7 +31,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             try await store.verifyAuditChain()
         }
         if result.isIntact {
-            print("audit chain intact: \(result.eventsChecked) events, head \(result.headHash.hex)")
+            print("audit chain intact: \(result.eventsChecked) event\(result.eventsChecked == 1 ? "" : "s"), head \(result.headHash.hex)")
         } else {
             for problem in result.problems { print(problem.description) }
             print("audit chain BROKEN: \(result.problems.count) problem(s) in \(result.eventsChecked) events (\(configuration))")

@@ -21,10 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        guard let url = Bundle.module.url(forResource: "sample-inventory", withExtension: "json", subdirectory: "Resources"),
-            let data = FileManager.default.contents(atPath: url.path)
-        else { throw CommandError("the sample inventory is missing from this build") }
-        let document = try InventoryFileParser().parse([UInt8](data), file: "sample-inventory.json")
+        let document = try InventoryFileParser().parse(Array(SampleInventory.json.utf8), file: "sample-inventory.json")
         let configuration = StoreConfiguration.sqlite(directory: dataDirectory)
         print("Mogura \(MoguraVersion.current) demo — \(configuration)\n")
         let (summary, snapshot, verification) = try await StoreFactory.withStore(configuration, logger: logging.makeLogger()) { store in
@@ -59,7 +56,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         print(
             "\nAudit chain: "
-                + (verification.isIntact ? "intact, \(verification.eventsChecked) events, head \(verification.headHash.hex.prefix(16))…" : "BROKEN"))
+                + (verification.isIntact
+                    ? "intact, \(verification.eventsChecked) event\(verification.eventsChecked == 1 ? "" : "s"), head \(verification.headHash.hex.prefix(16))…"
+                    : "BROKEN"))
         print(
             """
 

@@ -5,7 +5,7 @@ import MoguraTesting
 import Testing
 
 /// The `mogura` command tested by its real output, on the embedded SQLite store.
-@Suite("mogura command line", .serialized)
+@Suite("mogura command line", .serialized, .tags(.process))
 struct CLITests {
     static let inventory = """
         {"customers":   [{"id": "c1", "name": "Example K.K.", "emails": ["abuse-contact@example.jp"], "language": "ja", "timezone": "Asia/Tokyo"}],
@@ -110,7 +110,7 @@ struct CLITests {
         let after = try CommandRunner.run(["inventory", "whois", "example.net", "--format", "json", "--data-dir", data])
         #expect(try json(after.standardOutput)["customer"] is NSNull)
         let audit = try CommandRunner.run(["audit", "verify", "--data-dir", data])
-        #expect(audit.standardOutput.hasPrefix("audit chain intact: 1 events"))
+        #expect(audit.standardOutput.hasPrefix("audit chain intact: 1 event,"))
     }
 
     @Test func auditVerifyNamesATamperedEvent() async throws {
@@ -133,7 +133,8 @@ struct CLITests {
     }
 
     @Test func unreachableStoresFailFastWithAReason() throws {
-        let postgres = try CommandRunner.run(["inventory", "whois", "192.0.2.1", "--database", "postgres://nobody:secret@127.0.0.1:1/none"], timeout: 30)
+        let postgres = try CommandRunner.run(
+            ["inventory", "whois", "192.0.2.1", "--database", "postgres://nobody:secret@127.0.0.1:1/none"], timeout: 30)
         #expect(postgres.status == 1)
         #expect(postgres.standardError.contains("cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1/none"))
         #expect(!postgres.standardError.contains("secret"))
@@ -159,7 +160,7 @@ struct CLITests {
 }
 
 /// Crash tests: the process is killed in the middle of an import, and nothing is half-written.
-@Suite("mogura survives being killed", .serialized)
+@Suite("mogura survives being killed", .serialized, .tags(.process, .crash))
 struct CrashTests {
     /// A large inventory: enough rows that the import takes a while.
     static func largeInventory(assignments: Int) -> String {

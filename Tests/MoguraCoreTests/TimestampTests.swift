@@ -64,6 +64,33 @@ struct TimestampTests {
         }
     }
 
+    /// Hostile text never crashes the parser, and whatever it accepts formats to an RFC 3339 time that parses back
+    /// to the same instant.
+    @Test func fuzzTimestampParser() throws {
+        var random = SeededRandom.fromEnvironment(fallback: 0x5449_4D46)
+        let alphabet = Array("0123456789-/:T tZz+.,JSTUC".unicodeScalars) + ["A", "s", "i", "a", "/", "o", "k", "y"]
+        let seeds = ["2024-01-01T00:00:00Z", "2024/6/22 04:32 JST", "2024-01-01 09:00 +0900", "1999-12-31 23:59:59.999999 UTC"]
+        for round in 0..<20_000 {
+            var scalars = Array(seeds[round % seeds.count].unicodeScalars)
+            for _ in 0..<(1 + random.next() % 4) {
+                let position = Int(random.next() % UInt64(scalars.count + 1))
+                if random.next() % 2 == 0, position < scalars.count {
+                    scalars.remove(at: position)
+                } else {
+                    scalars.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: position)
+                }
+            }
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: scalars)
+            if let parsed = try? tokyo.parse(String(text)) {
+                #expect(try Timestamp(rfc3339: parsed.timestamp.description) == parsed.timestamp, "\(String(text))")
+            }
+        }
+        for _ in 0..<2_000 {
+            _ = try? tokyo.parse(String(decoding: random.bytes(count: Int(random.next() % 40)), as: UTF8.self))
+        }
+    }
+
     @Test func validityRangesAreHalfOpen() throws {
         let from = try Timestamp(rfc3339: "2025-01-01T00:00:00Z")
         let to = try Timestamp(rfc3339: "2025-02-01T00:00:00Z")

@@ -6,7 +6,7 @@ import MoguraTesting
 import Testing
 
 /// The store contract: every test here runs unchanged on SQLite and on PostgreSQL.
-@Suite("Store contract", .serialized)
+@Suite("Store contract", .serialized, .tags(.postgres))
 struct StoreContractTests {
     static let sample = """
         {"customers": [{"id": "c1", "name": "株式会社サンプル", "emails": ["abuse@example.jp"]}, {"id": "c2", "name": "Example Cloud", "language": "en", "timezone": "UTC"}],
