@@ -172,7 +172,11 @@ final class PostgresEngine: SQLEngine {
             host: host, port: core.port ?? 5432, username: core.username, password: core.password,
             database: core.database, tls: tls)
         configuration.options.maximumConnections = 16
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's background logger only warns about things callers see as thrown errors anyway, plus one
+        // benign start-up race ("lease before run()") that cannot be ordered away from outside the client.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .error)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
         self.probeConfiguration = PostgresConnection.Configuration(
             host: host, port: core.port ?? 5432, username: core.username, password: core.password, database: core.database,
             tls: mode == "disable" || mode == "false" ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))

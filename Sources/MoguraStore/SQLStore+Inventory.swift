@@ -14,14 +14,30 @@ extension SQLStore {
             }
             let knownCustomers = Set(try await self.rows(database, "SELECT id FROM customers").map { try $0.string("id") })
             let knownServices = Set(try await self.rows(database, "SELECT id FROM services").map { try $0.string("id") })
+            let existingCount = try await self.rows(database, "SELECT COUNT(*) AS n FROM assignments").first?.int("n") ?? 0
+            // Only stored assignments of the same resources can conflict with the imported ones (a replace import
+            // removes all others, so there is nothing to check against).
             var existing: [Assignment] = []
-            var existingCount = 0
-            let importedKeys = Set(document.assignments.map { AssignmentKey($0.value) })
-            for row in try await self.rows(database, "SELECT service_id, kind, resource, valid_from, valid_to FROM assignments") {
-                existingCount += 1
-                guard mode == .merge else { continue }
-                let assignment = try Self.assignment(from: row, id: nil)
-                if !importedKeys.contains(AssignmentKey(assignment)) { existing.append(assignment) }
+            if mode == .merge && existingCount > 0 {
+                let importedKeys = Set(document.assignments.map { AssignmentKey($0.value) })
+                var lookupKeys: [String: Set<String>] = [:]
+                for located in document.assignments {
+                    lookupKeys[located.value.resource.kind, default: []].insert(located.value.resource.lookupKey)
+                }
+                for (kind, keys) in lookupKeys {
+                    for batch in Array(keys).chunked(into: Self.insertBatch) {
+                        for row in try await self.rows(
+                            database,
+                            """
+                            SELECT service_id, kind, resource, valid_from, valid_to FROM assignments
+                            WHERE kind = \(bind: kind) AND lookup_key IN (\(binds: Array(batch)))
+                            """)
+                        {
+                            let assignment = try Self.assignment(from: row, id: nil)
+                            if !importedKeys.contains(AssignmentKey(assignment)) { existing.append(assignment) }
+                        }
+                    }
+                }
             }
             try InventoryValidator.validate(
                 document, knownCustomers: knownCustomers, knownServices: knownServices, existingAssignments: existing)
