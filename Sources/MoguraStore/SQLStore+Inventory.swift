@@ -220,14 +220,17 @@ extension SQLStore {
     }
 
     static func assignment(from row: any SQLRow, id: Int64?) throws -> Assignment {
-        let from = try row.int64("valid_from")
-        let to = try row.int64("valid_to")
-        return Assignment(
+        Assignment(
             id: id, serviceID: try row.string("service_id"),
             resource: try AssignedResource(kind: try row.string("kind"), text: try row.string("resource")),
-            validity: ValidityRange(
-                from: from == Int64.min ? nil : Timestamp(microseconds: from),
-                to: to == Int64.max ? nil : Timestamp(microseconds: to)))
+            validity: validity(from: try row.int64("valid_from"), to: try row.int64("valid_to")))
+    }
+
+    /// A stored range: the smallest and largest `BIGINT` stand for open bounds.
+    static func validity(from: Int64, to: Int64) -> ValidityRange {
+        ValidityRange(
+            from: from == Int64.min ? nil : Timestamp(microseconds: from),
+            to: to == Int64.max ? nil : Timestamp(microseconds: to))
     }
 }
 

@@ -10,14 +10,15 @@ import Testing
 struct StoreContractTests {
     static let sample = """
         {"customers": [{"id": "c1", "name": "株式会社サンプル", "emails": ["abuse@example.jp"]}, {"id": "c2", "name": "Example Cloud", "language": "en", "timezone": "UTC"}],
-         "services": [{"id": "s1", "customer": "c1", "kind": "shared-hosting"}, {"id": "s2", "customer": "c2", "kind": "vps"}],
+         "services": [{"id": "s1", "customer": "c1", "kind": "shared-hosting"}, {"id": "s2", "customer": "c2", "kind": "vps"}, {"id": "web 7 (legacy)", "customer": "c2", "kind": "vps"}],
          "assignments": [
            {"service": "s1", "prefix": "203.0.113.0/25", "valid_from": "2024-01-01T00:00:00Z", "valid_to": "2025-04-01T00:00:00Z"},
            {"service": "s2", "prefix": "203.0.113.0/25", "valid_from": "2025-04-01T00:00:00Z"},
            {"service": "s2", "prefix": "2001:db8::/32"},
            {"service": "s1", "domain": "example.jp"},
            {"service": "s1", "mail_account": "info@example.jp"},
-           {"service": "s1", "nat": {"ip": "198.51.100.7", "ports": "1024-2047"}, "valid_from": "2025-01-01T00:00:00Z", "valid_to": "2025-02-01T00:00:00Z"}]}
+           {"service": "s1", "nat": {"ip": "198.51.100.7", "ports": "1024-2047"}, "valid_from": "2025-01-01T00:00:00Z", "valid_to": "2025-02-01T00:00:00Z"},
+           {"service": "web 7 (legacy)", "mail_account": "A|B+x@example.jp"}]}
         """
 
     static func document(_ text: String = sample, file: String = "inventory.json") throws -> InventoryDocument {
@@ -46,22 +47,24 @@ struct StoreContractTests {
     func importsAndLoadsTheInventory(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
             let summary = try await store.importInventory(try Self.document(), mode: .merge, actor: "test")
-            #expect(summary == InventoryImportSummary(customersWritten: 2, servicesWritten: 2, assignmentsWritten: 6, assignmentsRemoved: 0))
+            #expect(summary == InventoryImportSummary(customersWritten: 2, servicesWritten: 3, assignmentsWritten: 7, assignmentsRemoved: 0))
             let snapshot = try await store.loadInventory()
             #expect(snapshot.customers.map(\.name) == ["株式会社サンプル", "Example Cloud"])
             #expect(snapshot.customers[0].emails.map(\.description) == ["abuse@example.jp"])
-            #expect(snapshot.services.map(\.id) == ["s1", "s2"])
+            #expect(snapshot.services.map(\.id) == ["s1", "s2", "web 7 (legacy)"])
             #expect(
                 snapshot.assignments.map(\.resource.description) == [
                     "203.0.113.0/25", "203.0.113.0/25", "2001:db8::/32", "example.jp", "info@example.jp", "198.51.100.7:1024-2047",
+                    "a|b+x@example.jp",
                 ])
+            #expect(snapshot.assignments[6].serviceID == "web 7 (legacy)")
             #expect(snapshot.assignments[1].validity == ValidityRange(from: try Timestamp(rfc3339: "2025-04-01T00:00:00Z")))
             #expect(snapshot.assignments[2].validity == .always)
-            #expect(try await store.inventoryCounts() == InventoryCounts(customers: 2, services: 2, assignments: 6))
+            #expect(try await store.inventoryCounts() == InventoryCounts(customers: 2, services: 3, assignments: 7))
 
             // Importing the same file again changes nothing; an audit event is written for each import.
             _ = try await store.importInventory(try Self.document(), mode: .merge, actor: "test")
-            #expect(try await store.inventoryCounts().assignments == 6)
+            #expect(try await store.inventoryCounts().assignments == 7)
             let events = try await store.auditEvents(after: 0, limit: 10)
             #expect(events.map(\.action) == ["inventory.import", "inventory.import"])
             #expect(events[0].actor == "test")
@@ -103,7 +106,7 @@ struct StoreContractTests {
             _ = try await store.importInventory(close, mode: .merge, actor: "test")
             let closed = try await store.loadInventory().assignments.first { $0.resource.description == "2001:db8::/32" }
             #expect(closed?.validity.to == (try Timestamp(rfc3339: "2026-01-01T00:00:00Z")))
-            #expect(try await store.inventoryCounts().assignments == 6)
+            #expect(try await store.inventoryCounts().assignments == 7)
             let idsBefore = Dictionary(
                 uniqueKeysWithValues: try await store.loadInventory().assignments.map {
                     ($0.resource.description + ($0.validity.from?.description ?? ""), $0.id)
@@ -114,7 +117,7 @@ struct StoreContractTests {
                 {"assignments": [{"service": "s1", "domain": "example.jp"}, {"service": "s2", "domain": "example.net"}]}
                 """)
             let summary = try await store.importInventory(replacement, mode: .replaceAssignments, actor: "test")
-            #expect(summary.assignmentsRemoved == 5)
+            #expect(summary.assignmentsRemoved == 6)
             let after = try await store.loadInventory()
             #expect(after.assignments.map(\.resource.description).sorted() == ["example.jp", "example.net"])
             #expect(after.customers.count == 2)  // customers and services stay
