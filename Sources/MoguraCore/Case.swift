@@ -72,7 +72,7 @@ public enum CaseState: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// A case: one subject, one category, one track, and the reports and actions that belong to it.
-public struct Case: Hashable, Sendable, Identifiable {
+public struct Case: Hashable, Sendable, Codable, Identifiable {
     /// The store's id, or `nil` before it is stored.
     public var id: Int64?
     /// Terms of service or legal.
@@ -145,7 +145,7 @@ public enum ActionState: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// Something done or to be done for a case.
-public struct Action: Hashable, Sendable, Identifiable {
+public struct Action: Hashable, Sendable, Codable, Identifiable {
     /// The store's id, or `nil` before it is stored.
     public var id: Int64?
     /// The case.
@@ -177,5 +177,24 @@ public struct Action: Hashable, Sendable, Identifiable {
         self.idempotencyKey = idempotencyKey
         self.attempts = attempts
         self.lastError = lastError
+    }
+}
+
+extension CaseSubject: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, key }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        guard let subject = CaseSubject(kind: kind, key: try container.decodeIfPresent(String.self, forKey: .key) ?? "") else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown subject kind \(kind)")
+        }
+        self = subject
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(key, forKey: .key)
     }
 }

@@ -209,7 +209,7 @@ public enum AssignedResource: Hashable, Sendable, CustomStringConvertible {
 ///
 /// Assignments are the facts attribution works from: "203.0.113.0/25 belonged to service s1 from 2024-01-01".
 /// Time matters because addresses move between customers and NAT ports are reused.
-public struct Assignment: Hashable, Sendable, Identifiable {
+public struct Assignment: Hashable, Sendable, Codable, Identifiable {
     /// The store's id, or `nil` before it is stored.
     public var id: Int64?
     /// The service that holds the resource.
@@ -228,8 +228,29 @@ public struct Assignment: Hashable, Sendable, Identifiable {
     }
 }
 
+extension AssignedResource: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, value }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        let value = try container.decode(String.self, forKey: .value)
+        do {
+            self = try AssignedResource(kind: kind, text: value)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .value, in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(description, forKey: .value)
+    }
+}
+
 /// The answer to "whose was this at that time?".
-public struct Attribution: Hashable, Sendable {
+public struct Attribution: Hashable, Sendable, Codable {
     /// The customer.
     public var customer: Customer
     /// The service that held the resource.

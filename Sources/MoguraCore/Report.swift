@@ -50,7 +50,7 @@ public struct ContentHash: Hashable, Sendable, Codable, CustomStringConvertible 
 }
 
 /// One complaint or observation: what came in, what it is about, and what it points at.
-public struct Report: Hashable, Sendable, Identifiable {
+public struct Report: Hashable, Sendable, Codable, Identifiable {
     /// The store's id, or `nil` before it is stored.
     public var id: Int64?
     /// When Mogura received it.
