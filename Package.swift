@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MoguraCore", targets: ["MoguraCore"]),
         .library(name: "MoguraStore", targets: ["MoguraStore"]),
         .library(name: "MoguraResolve", targets: ["MoguraResolve"]),
+        .library(name: "MoguraIntake", targets: ["MoguraIntake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,6 +46,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
+        .target(name: "MoguraIntake", dependencies: ["MoguraCore"], swiftSettings: upcoming),
         .executableTarget(
             name: "mogura",
             dependencies: [
@@ -65,6 +67,7 @@ let package = Package(
             path: "Tests/MoguraTesting",
             swiftSettings: upcoming
         ),
+        .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(
