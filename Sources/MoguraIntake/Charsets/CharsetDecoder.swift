@@ -27,7 +27,8 @@ public enum CharsetDecoder {
             if attempt.errors == 0 {
                 // Permissive charsets (CP932, the single-byte ones) "decode" UTF-8 bytes without error into
                 // nonsense; valid multi-byte UTF-8 almost never happens by accident, so let it compete.
-                if declared != .utf8 && declared != .ascii, let utf8 = String(validating: input, as: UTF8.self),
+                if declared != .utf8 && declared != .ascii, input.contains(where: { $0 >= 0x80 }),
+                    let utf8 = String(validating: input, as: UTF8.self),
                     textScore(utf8) > textScore(attempt.text)
                 {
                     return Decoded(text: utf8, charset: .utf8, warning: "declared charset \"\(label ?? "")\" but the text is UTF-8; decoded as utf-8")
