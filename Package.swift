@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -46,7 +49,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
-        .target(name: "MoguraIntake", dependencies: ["MoguraCore"], swiftSettings: upcoming),
+        .target(
+            name: "MoguraIntake",
+            dependencies: [
+                "MoguraCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "mogura",
             dependencies: [

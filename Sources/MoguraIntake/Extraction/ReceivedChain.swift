@@ -1,0 +1,97 @@
+import Foundation
+public import MoguraCore
+
+/// Walks a message's `Received` chain (newest first) to the first hop outside the reporter's network: the
+/// address that handed forwarded spam to the reporter's mail system.
+///
+/// A hop is skipped when its sending address is private, loopback, link-local, shared (100.64/10) or in the
+/// configured trusted networks, or when the sending host's name is in the receiving host's domain or the
+/// reporter's domain (a relay inside their network). The first remaining hop's sending address is the origin.
+public enum ReceivedChain {
+    /// One parsed `Received` field.
+    public struct Hop: Hashable, Sendable {
+        /// The names the sender gave (HELO) or was found to have (reverse DNS), lower case.
+        public var fromNames: [String]
+        /// The sending address, if the field records one.
+        public var fromAddress: IPAddress?
+        /// The receiving host.
+        public var by: String?
+    }
+
+    /// Parses the `Received` fields of a header section, newest first.
+    public static func hops(_ headers: HeaderSection) -> [Hop] {
+        headers.all("Received").map { parse($0.rawText) }
+    }
+
+    /// The origin address of the message, or nil when every hop is internal or none records an address.
+    public static func origin(_ headers: HeaderSection, trusted: [IPPrefix], reporterDomain: DomainName?) -> IPAddress? {
+        for hop in hops(headers) {
+            guard let address = hop.fromAddress else { continue }
+            if isInternal(address) || trusted.contains(where: { $0.contains(address) }) { continue }
+            let byDomain = hop.by.flatMap { try? DomainName($0) }.map(registrableDomain)
+            let internalName = hop.fromNames.contains { name in
+                guard let domain = try? DomainName(name) else { return false }
+                return (byDomain.map { domain.isSubdomain(of: $0) } ?? false) || (reporterDomain.map { domain.isSubdomain(of: registrableDomain($0)) } ?? false)
+            }
+            if internalName { continue }
+            return address
+        }
+        return nil
+    }
+
+    static func parse(_ text: String) -> Hop {
+        let lower = text.lowercased()
+        // "from X (rdns [ip]) by Y with ...; date"
+        var fromPart = Substring(lower)
+        var by: String?
+        if let byRange = lower.range(of: " by ") ?? (lower.hasPrefix("by ") ? lower.range(of: "by ") : nil) {
+            fromPart = lower[..<byRange.lowerBound]
+            let rest = lower[byRange.upperBound...]
+            by = rest.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "(" }).first.map(String.init)
+        }
+        var names: [String] = []
+        var address: IPAddress?
+        if let from = fromPart.range(of: "from ") {
+            let words = fromPart[from.upperBound...].split(whereSeparator: { " \t()[];".contains($0) })
+            for word in words {
+                var token = String(word)
+                if token.hasPrefix("ipv6:") { token.removeFirst(5) }
+                if token.hasSuffix(".") { token.removeLast() }
+                if let ip = try? IPAddress(token) {
+                    if address == nil { address = ip.unmapped }
+                } else if token.contains("."), token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }),
+                    !["helo", "ehlo", "from", "with", "using"].contains(token)
+                {
+                    names.append(token)
+                }
+            }
+            // Prefer the bracketed address: "from x (y [203.0.113.9])".
+            if let open = fromPart.firstIndex(of: "["), let close = fromPart[open...].firstIndex(of: "]") {
+                var inner = String(fromPart[fromPart.index(after: open)..<close])
+                if inner.hasPrefix("ipv6:") { inner.removeFirst(5) }
+                if let ip = try? IPAddress(inner) { address = ip.unmapped }
+            }
+        }
+        return Hop(fromNames: names, fromAddress: address, by: by)
+    }
+
+    /// Addresses that never identify an outside sender.
+    static func isInternal(_ address: IPAddress) -> Bool {
+        internalPrefixes.contains { $0.contains(address) }
+    }
+
+    private static let internalPrefixes: [IPPrefix] = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+        "::1/128", "::/128", "fc00::/7", "fe80::/10",
+    ].map { try! IPPrefix($0) }
+
+    /// The name a registrant holds: the last two labels, or three under the common second-level registries
+    /// (`example.co.jp`, `example.ne.jp`, `example.co.uk`, `example.com.au`).
+    public static func registrableDomain(_ name: DomainName) -> DomainName {
+        let labels = name.labels
+        guard labels.count > 2 else { return name }
+        let secondLevel: Set<String> = ["co", "ne", "or", "ac", "go", "ed", "gr", "lg", "ad", "com", "net", "org", "gov", "edu"]
+        let keep = secondLevel.contains(String(labels[labels.count - 2])) && labels.last!.count == 2 ? 3 : 2
+        return DomainName(normalized: labels.suffix(keep).joined(separator: "."))
+    }
+}

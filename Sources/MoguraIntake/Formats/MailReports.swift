@@ -1,0 +1,148 @@
+import Foundation
+import MoguraCore
+
+/// Mail: ARF, X-ARF, XARF, SpamCop, Shadowserver and DMARC attachments are recognised; anything else is a
+/// complaint written by a person, usually with the offending message forwarded as an attachment.
+struct MailReports {
+    let options: IntakeOptions
+
+    func drafts(_ bytes: [UInt8], source: String) -> [ReportDraft] {
+        let message: ParsedMessage
+        do {
+            message = try MIMEParser(limits: options.limits).parse(bytes)
+        } catch {
+            var draft = ReportDraft(source: source, format: .unparsed, parseError: error.description)
+            // Keep what the first lines say, for the person who triages it.
+            if let headers = try? HeaderSection.parse(bytes, from: 0, end: min(bytes.count, 64 * 1024), limit: 64 * 1024).0 {
+                draft.subject = headers["Subject"] ?? ""
+                draft.reporter = headers["From"].flatMap(Self.address)?.description
+                draft.messageID = headers["Message-ID"].map(Self.messageID)
+            }
+            return [draft]
+        }
+        var base = ReportDraft(source: source, format: .mime)
+        base.subject = message.headers["Subject"] ?? ""
+        base.reporter = message.headers["From"].flatMap(Self.address)?.description
+        base.messageID = message.headers["Message-ID"].map(Self.messageID)
+        base.warnings = message.warnings
+        for field in message.headers.fields {
+            if let warning = EncodedWords.decode(field.rawValue).warning { base.warnings.append("\(field.name): \(warning)") }
+        }
+        let reportDate = message.headers["Date"].flatMap { TimeExtractor.times(in: $0, parser: options.timestampParser).first }
+
+        if let arf = ARFReport.drafts(message, base: base, options: options) { return arf }
+        if let xarf = XARFMail.drafts(message, base: base, options: options) { return xarf }
+        if let attached = attachments(message, base: base) { return attached }
+        if let spamcop = SpamCopReport.draft(message, base: base, options: options) { return [spamcop] }
+        return [complaint(message, base: base, reportDate: reportDate)]
+    }
+
+    /// Reports carried as attachments: Shadowserver CSVs, DMARC XML (plain, gzip or zip), XARF JSON.
+    func attachments(_ message: ParsedMessage, base: ReportDraft) -> [ReportDraft]? {
+        var drafts: [ReportDraft] = []
+        for entity in message.root.allEntities {
+            guard let content = entity.content, !content.isEmpty else { continue }
+            let name = entity.fileName?.lowercased() ?? ""
+            let type = entity.contentType.value
+            let isArchive = content.starts(with: [0x1F, 0x8B]) || content.starts(with: [0x50, 0x4B, 0x03, 0x04])
+            let isReportFile =
+                name.hasSuffix(".csv") || name.hasSuffix(".xml") || name.hasSuffix(".json") || type == "text/csv"
+                || type == "application/json" || type.hasSuffix("xml") || isArchive
+            guard isReportFile else { continue }
+            let source = base.source + "!" + (entity.fileName ?? type)
+            var found = Intake(options: options).detect(content, source: source, depth: 1)
+            found.removeAll { $0.format == .text || ($0.format == .unparsed && !isArchive) }
+            for index in found.indices {
+                if found[index].reporter == nil { found[index].reporter = base.reporter }
+                found[index].messageID = base.messageID
+                found[index].warnings = base.warnings + found[index].warnings
+            }
+            drafts += found
+        }
+        return drafts.isEmpty ? nil : drafts
+    }
+
+    /// A complaint written by a person, with the offending message possibly attached or quoted.
+    func complaint(_ message: ParsedMessage, base: ReportDraft, reportDate: TimestampParser.Result?) -> ReportDraft {
+        var draft = base
+        let text = message.bodyText ?? ""
+        var classifyText = text
+        if let original = message.attachedMessages.first {
+            // The forwarded original: where it came from, who sent it, what it advertises.
+            let originalMessage = ParsedMessage(root: original, warnings: [])
+            draft.add(Self.originIndicators(original.headers, reporter: draft.reporter, options: options))
+            let originalText = originalMessage.bodyText ?? ""
+            let links = Self.htmlLinks(original)
+            draft.add(IndicatorExtractor.extract(TextNormalizer.normalize(originalText + "\n" + links.joined(separator: "\n"))))
+            if let date = original.headers["Date"].flatMap({ TimeExtractor.times(in: $0, parser: options.timestampParser).first }) {
+                draft.eventTime = date.timestamp
+                draft.eventTimeZoneAssumed = date.zoneAssumed
+            }
+            draft.evidence["original_subject"] = original.headers["Subject"] ?? ""
+            classifyText += "\n" + (original.headers["Subject"] ?? "")
+        } else if let start = Self.quotedHeaderStart(text) {
+            // The original pasted into the body: read its Received lines.
+            let bytes = Array(text.utf8)
+            if let quoted = try? HeaderSection.parse(bytes, from: start, end: bytes.count, limit: 256 * 1024).0 {
+                draft.add(Self.originIndicators(quoted, reporter: draft.reporter, options: options))
+            }
+        }
+        FreeText.fill(&draft, subject: draft.subject, text: text, options: options, classify: false)
+        let result = Classifier.classify(subject: draft.subject, text: classifyText)
+        draft.category = result.category
+        draft.track = result.track
+        draft.confidence = result.confidence
+        if !result.matched.isEmpty { draft.evidence["keywords"] = result.matched.joined(separator: ", ") }
+        if draft.category == .other && !message.attachedMessages.isEmpty {
+            // A forwarded message with no other word about it is, in practice, spam.
+            draft.category = .spam
+            draft.track = .termsOfService
+            draft.confidence = 0.5
+        }
+        if draft.eventTime == nil, let reportDate {
+            draft.eventTime = reportDate.timestamp
+            draft.eventTimeZoneAssumed = reportDate.zoneAssumed
+        }
+        return draft
+    }
+
+    /// The origin of a message (first external Received hop) and its sender addresses.
+    static func originIndicators(_ headers: HeaderSection, reporter: String?, options: IntakeOptions) -> [Indicator] {
+        var indicators: [Indicator] = []
+        let reporterDomain = reporter.flatMap { try? EmailAddress($0) }?.domain
+        if let origin = ReceivedChain.origin(headers, trusted: options.trustedNetworks, reporterDomain: reporterDomain) {
+            indicators.append(.ip(origin))
+        }
+        for name in ["Return-Path", "From", "Sender", "Reply-To"] {
+            if let value = headers[name], let address = address(value) { indicators.append(.email(address)) }
+        }
+        return indicators
+    }
+
+    /// Links in every HTML part of an entity.
+    static func htmlLinks(_ entity: MIMEEntity) -> [String] {
+        entity.allEntities.flatMap { part -> [String] in
+            guard part.contentType.value == "text/html", let html = part.text?.text else { return [] }
+            return HTMLText.links(in: html)
+        }
+    }
+
+    /// The address in a `From`-style header: inside angle brackets, else the first word with an `@`.
+    static func address(_ value: String) -> EmailAddress? {
+        if let open = value.lastIndex(of: "<"), let close = value[open...].firstIndex(of: ">") {
+            return try? EmailAddress(value[value.index(after: open)..<close])
+        }
+        return try? EmailAddress(value.split(separator: " ").first { $0.contains("@") } ?? Substring(value))
+    }
+
+    /// A Message-ID without angle brackets and surrounding space.
+    static func messageID(_ value: String) -> String {
+        value.trimmingCharacters(" \t<>")
+    }
+
+    /// Where a pasted original's header block starts in a body, if one is there.
+    static func quotedHeaderStart(_ text: String) -> Int? {
+        guard let range = text.range(of: "Received: from ") else { return nil }
+        return text.utf8.distance(from: text.startIndex, to: range.lowerBound)
+    }
+}
