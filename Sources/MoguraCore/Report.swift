@@ -73,12 +73,34 @@ public struct Report: Hashable, Sendable, Codable, Identifiable {
     public var indicators: [Indicator]
     /// The case the report was correlated into, once it is.
     public var caseID: Int64?
+    /// How intake read it: `mime`, `arf`, `x-arf`, `shadowserver`, …, or `unparsed`.
+    public var format: String
+    /// How sure classification is, 0…1.
+    public var confidence: Double
+    /// Whether ``eventTime`` was written without a zone and read in the default zone.
+    public var eventTimeZoneAssumed: Bool
+    /// `ja`, `en`, or nil.
+    public var language: String?
+    /// The Message-ID of a mail report.
+    public var messageID: String?
+    /// Why the raw bytes could not be parsed, for triage; nil when they were.
+    public var parseError: String?
+    /// Defects noticed while reading.
+    public var warnings: [String]
+    /// Format fields worth showing a person.
+    public var evidence: [String: String]
+    /// Where it came from (a file name, `lmtp`, a feed URL).
+    public var source: String
+    /// For multi-row sources (feeds, CSV reports), the row; 0 for single reports.
+    public var row: Int
 
     /// Creates a report.
     public init(
         id: Int64? = nil, receivedAt: Timestamp, channel: ReportChannel, reporter: String? = nil,
         rawHash: ContentHash? = nil, category: Category, track: Track? = nil, eventTime: Timestamp? = nil,
-        subject: String = "", indicators: [Indicator] = [], caseID: Int64? = nil
+        subject: String = "", indicators: [Indicator] = [], caseID: Int64? = nil, format: String = "text", confidence: Double = 0,
+        eventTimeZoneAssumed: Bool = false, language: String? = nil, messageID: String? = nil, parseError: String? = nil,
+        warnings: [String] = [], evidence: [String: String] = [:], source: String = "", row: Int = 0
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -91,5 +113,22 @@ public struct Report: Hashable, Sendable, Codable, Identifiable {
         self.subject = subject
         self.indicators = indicators
         self.caseID = caseID
+        self.format = format
+        self.confidence = confidence
+        self.eventTimeZoneAssumed = eventTimeZoneAssumed
+        self.language = language
+        self.messageID = messageID
+        self.parseError = parseError
+        self.warnings = warnings
+        self.evidence = evidence
+        self.source = source
+        self.row = row
+    }
+
+    /// The key that makes ingest idempotent for mail: the same Message-ID (and row) is the same report, even when
+    /// a second copy arrives with different Received lines. Nil when there is no Message-ID; the content hash and
+    /// row then decide.
+    public var dedupeKey: String? {
+        messageID.flatMap { $0.isEmpty ? nil : "mid:\($0)#\(row)" }
     }
 }

@@ -172,7 +172,26 @@ enum Schema {
                 ]
             }
             return statements
-        }
+        },
+        Migration(version: 2, name: "intake: report format, classification, parse errors, idempotent ingest") { engine in
+            [
+                "ALTER TABLE reports ADD COLUMN format TEXT NOT NULL DEFAULT 'text'",
+                "ALTER TABLE reports ADD COLUMN confidence \(engine.doubleColumn) NOT NULL DEFAULT 0",
+                "ALTER TABLE reports ADD COLUMN event_zone_assumed INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE reports ADD COLUMN language TEXT",
+                "ALTER TABLE reports ADD COLUMN message_id TEXT",
+                "ALTER TABLE reports ADD COLUMN parse_error TEXT",
+                "ALTER TABLE reports ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'",
+                "ALTER TABLE reports ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}'",
+                "ALTER TABLE reports ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE reports ADD COLUMN row_number INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE reports ADD COLUMN dedupe_key TEXT",
+                // The same mail twice (Message-ID), or the same bytes twice (content hash and row), is one report.
+                "CREATE UNIQUE INDEX reports_dedupe ON reports(dedupe_key)",
+                "CREATE UNIQUE INDEX reports_raw_row ON reports(raw_sha256, row_number)",
+                "CREATE INDEX reports_triage ON reports(case_id, received_at)",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

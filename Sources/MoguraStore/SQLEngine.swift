@@ -45,6 +45,14 @@ extension SQLEngine {
         }
     }
 
+    /// The SQL type of a floating-point number.
+    var doubleColumn: String {
+        switch kind {
+        case .sqlite: "REAL"
+        case .postgres: "DOUBLE PRECISION"
+        }
+    }
+
     /// The row-locking clause for claims: `FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite (whose single
     /// writer already serialises claims).
     var skipLocked: String {

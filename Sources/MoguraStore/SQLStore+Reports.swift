@@ -2,6 +2,14 @@ import Foundation
 public import MoguraCore
 import SQLKit
 
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
 extension SQLStore {
     // MARK: Blobs
 
@@ -57,31 +65,61 @@ extension SQLStore {
 
     // MARK: Reports
 
-    public func insertReport(_ report: Report, raw: [UInt8]?) async throws -> Report {
+    public func insertReports(_ reports: [Report], raw: [UInt8]?, actor: String) async throws -> [StoredReport] {
         try await transaction { database in
-            var stored = report
-            if let raw { stored.rawHash = try await self.putBlob(raw, in: database) }
-            guard
-                let row = try await self.rows(
+            let rawHash = try await raw.asyncMap { try await self.putBlob($0, in: database) }
+            var results: [StoredReport] = []
+            results.reserveCapacity(reports.count)
+            var newCount = 0
+            for var report in reports {
+                if let rawHash { report.rawHash = rawHash }
+                let inserted = try await self.rows(
                     database,
                     """
-                    INSERT INTO reports (received_at, channel, reporter, raw_sha256, category, track, event_time, subject, case_id)
-                    VALUES (\(bind: stored.receivedAt.microseconds), \(bind: stored.channel.rawValue), \(bind: stored.reporter),
-                            \(bind: stored.rawHash?.hex), \(bind: stored.category.rawValue), \(bind: stored.track.rawValue),
-                            \(bind: stored.eventTime?.microseconds), \(bind: stored.subject), \(bind: stored.caseID))
+                    INSERT INTO reports (received_at, channel, reporter, raw_sha256, category, track, event_time, subject, case_id,
+                        format, confidence, event_zone_assumed, language, message_id, parse_error, warnings, evidence, source, row_number,
+                        dedupe_key)
+                    VALUES (\(bind: report.receivedAt.microseconds), \(bind: report.channel.rawValue), \(bind: report.reporter),
+                            \(bind: report.rawHash?.hex), \(bind: report.category.rawValue), \(bind: report.track.rawValue),
+                            \(bind: report.eventTime?.microseconds), \(bind: report.subject), \(bind: report.caseID),
+                            \(bind: report.format), \(bind: report.confidence), \(bind: report.eventTimeZoneAssumed ? 1 : 0),
+                            \(bind: report.language), \(bind: report.messageID), \(bind: report.parseError),
+                            \(bind: JSONText.encode(report.warnings)), \(bind: JSONText.encode(report.evidence)), \(bind: report.source),
+                            \(bind: report.row), \(bind: report.dedupeKey))
+                    ON CONFLICT DO NOTHING
                     RETURNING id
-                    """
-                ).first
-            else { throw StoreError("the database returned no id for a new report") }
-            let id = try row.int64("id")
-            stored.id = id
-            let unique = Array(Set(stored.indicators.map { [$0.kind, $0.value] }))
-            for batch in unique.chunked(into: Self.insertBatch) {
-                let insert = database.insert(into: "report_indicators").columns("report_id", "kind", "value")
-                for pair in batch { insert.values([id, pair[0], pair[1]] as [any Encodable & Sendable]) }
-                try await insert.run()
+                    """)
+                if let row = inserted.first {
+                    let id = try row.int64("id")
+                    report.id = id
+                    let unique = Array(Set(report.indicators.map { [$0.kind, $0.value] }))
+                    for batch in unique.chunked(into: Self.insertBatch) {
+                        let insert = database.insert(into: "report_indicators").columns("report_id", "kind", "value")
+                        for pair in batch { insert.values([id, pair[0], pair[1]] as [any Encodable & Sendable]) }
+                        try await insert.run()
+                    }
+                    results.append(StoredReport(report: report, isNew: true))
+                    newCount += 1
+                } else {
+                    // Already stored: by Message-ID and row, or by raw bytes and row.
+                    var condition: SQLQueryString = "raw_sha256 = \(bind: report.rawHash?.hex ?? "") AND row_number = \(bind: report.row)"
+                    if let key = report.dedupeKey { condition = "(dedupe_key = \(bind: key)) OR (" + condition + ")" }
+                    guard let existing = try await self.reports(database, where: condition).first else {
+                        throw StoreError("a report conflicted with a stored one that cannot be found")
+                    }
+                    results.append(StoredReport(report: existing, isNew: false))
+                }
             }
-            return stored
+            if newCount > 0 {
+                _ = try await self.appendAudit(
+                    AuditDraft(
+                        actor: actor, action: "report.ingest", objectType: "report", objectID: results.first?.report.id.map(String.init) ?? "",
+                        details: JSONText.encode([
+                            "reports": String(newCount), "duplicates": String(reports.count - newCount),
+                            "raw_sha256": rawHash?.hex ?? "", "source": reports.first?.source ?? "",
+                        ])), in: database)
+            }
+            return results
         }
     }
 
@@ -99,7 +137,8 @@ extension SQLStore {
 
     private func reports(_ database: any SQLDatabase, where condition: SQLQueryString) async throws -> [Report] {
         var query: SQLQueryString = """
-            SELECT id, received_at, channel, reporter, raw_sha256, category, track, event_time, subject, case_id FROM reports WHERE
+            SELECT id, received_at, channel, reporter, raw_sha256, category, track, event_time, subject, case_id, format, confidence,
+                   event_zone_assumed, language, message_id, parse_error, warnings, evidence, source, row_number FROM reports WHERE
             """
         query.appendLiteral(" ")
         query.appendInterpolation(condition)
@@ -111,7 +150,13 @@ extension SQLStore {
                 rawHash: try row.optionalString("raw_sha256").flatMap { ContentHash(hex: $0) },
                 category: try row.value("category", as: MoguraCore.Category.self), track: try row.value("track", as: Track.self),
                 eventTime: try row.optionalTimestamp("event_time"), subject: try row.string("subject"),
-                caseID: try row.optionalInt64("case_id"))
+                caseID: try row.optionalInt64("case_id"), format: try row.string("format"),
+                confidence: try row.decode(column: "confidence", as: Double.self),
+                eventTimeZoneAssumed: try row.int("event_zone_assumed") != 0, language: try row.optionalString("language"),
+                messageID: try row.optionalString("message_id"), parseError: try row.optionalString("parse_error"),
+                warnings: try JSONText.decode([String].self, from: try row.string("warnings")),
+                evidence: try JSONText.decode([String: String].self, from: try row.string("evidence")),
+                source: try row.string("source"), row: try row.int("row_number"))
         }
         guard !reports.isEmpty else { return [] }
         let ids = reports.compactMap(\.id)

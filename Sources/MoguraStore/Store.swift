@@ -57,9 +57,13 @@ public protocol Store: Sendable {
 
     // MARK: Reports and cases
 
-    /// Stores a report, its raw bytes (content-addressed) and its indicators in one transaction.
-    /// - Returns: the report with its id and raw hash.
-    func insertReport(_ report: Report, raw: [UInt8]?) async throws -> Report
+    /// Stores reports that share raw bytes (a mail, or a feed file whose rows are reports), the bytes
+    /// (content-addressed) and their indicators, in one transaction, and appends one `report.ingest` audit event.
+    ///
+    /// Ingest is idempotent: a report whose Message-ID and row, or whose raw bytes and row, are already stored is
+    /// not stored again; the stored one is returned with `isNew == false`.
+    /// - Returns: each report with its id and raw hash, and whether it was new, in input order.
+    func insertReports(_ reports: [Report], raw: [UInt8]?, actor: String) async throws -> [StoredReport]
 
     /// A report by id, with its indicators.
     func report(_ id: Int64) async throws -> Report?
@@ -126,6 +130,20 @@ public protocol Store: Sendable {
 
     /// Walks the whole chain and recomputes every hash.
     func verifyAuditChain() async throws -> AuditVerification
+}
+
+/// A report as stored, and whether this call stored it.
+public struct StoredReport: Hashable, Sendable {
+    /// The report with its id.
+    public var report: Report
+    /// False when an identical report was already stored (ingest is idempotent).
+    public var isNew: Bool
+
+    /// Creates a value.
+    public init(report: Report, isNew: Bool) {
+        self.report = report
+        self.isNew = isNew
+    }
 }
 
 /// The storage engines.

@@ -37,7 +37,7 @@ struct StoreContractTests {
     func migrationsApplyOnceAndReopen(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
             #expect(store.engine == engine)
-            #expect(try await store.schemaVersion() == 1)
+            #expect(try await store.schemaVersion() == 2)
             #expect(try await store.migrate() == [])  // already applied
             #expect(try await store.verifyAuditChain().isIntact)
         }
@@ -209,18 +209,27 @@ struct StoreContractTests {
             _ = try await store.importInventory(try Self.document(), mode: .merge, actor: "test")
             let now = try Timestamp(rfc3339: "2025-06-01T00:00:00Z")
             let raw = Array("From: reporter@example.org\r\n\r\nphishing at http://www.example.jp/login\r\n".utf8)
-            let report = try await store.insertReport(
-                Report(
-                    receivedAt: now, channel: .mail, reporter: "reporter@example.org", category: .phishing, subject: "Phishing",
-                    indicators: [
-                        .url(try ReportedURL("http://www.example.jp/login")), .ip(try IPAddress("203.0.113.9")), .ip(try IPAddress("203.0.113.9")),
-                    ]),
-                raw: raw)
+            let stored = try await store.insertReports(
+                [
+                    Report(
+                        receivedAt: now, channel: .mail, reporter: "reporter@example.org", category: .phishing, subject: "Phishing",
+                        indicators: [
+                            .url(try ReportedURL("http://www.example.jp/login")), .ip(try IPAddress("203.0.113.9")),
+                            .ip(try IPAddress("203.0.113.9")),
+                        ],
+                        format: "mime", confidence: 0.75, language: "en", messageID: "abc@example.org", warnings: ["w"], evidence: ["k": "v"],
+                        source: "test.eml")
+                ],
+                raw: raw, actor: "test")
+            let report = try #require(stored.first?.report)
+            #expect(stored.first?.isNew == true)
             let reportID = try #require(report.id)
             #expect(report.rawHash?.hex == sha256Hex(raw))
             let loaded = try #require(try await store.report(reportID))
             #expect(Set(loaded.indicators) == Set([.url(try ReportedURL("http://www.example.jp/login")), .ip(try IPAddress("203.0.113.9"))]))
             #expect(loaded.track == .termsOfService)
+            #expect(loaded.format == "mime" && loaded.confidence == 0.75 && loaded.messageID == "abc@example.org")
+            #expect(loaded.warnings == ["w"] && loaded.evidence == ["k": "v"] && loaded.source == "test.eml" && loaded.language == "en")
             #expect(try await store.blob(try #require(loaded.rawHash)) == .present(raw))
 
             let opened = try await store.insertCase(
@@ -248,7 +257,35 @@ struct StoreContractTests {
             #expect(first.id == second.id)
             try await store.updateAction(try #require(first.id), state: .done, attempts: 1, lastError: nil, at: now)
             #expect(try await store.actions(inCase: caseID).map(\.state) == [.done])
-            #expect(try await store.auditEvents(after: 1, limit: 10).map(\.action) == ["case.open", "case.state", "case.state"])
+            #expect(try await store.auditEvents(after: 1, limit: 10).map(\.action) == ["report.ingest", "case.open", "case.state", "case.state"])
+        }
+    }
+
+    /// The same mail twice (same bytes, or the same Message-ID with other Received lines) is one report; the rows
+    /// of a feed file are reports of their own, and the file ingested again adds nothing.
+    @Test(arguments: TestStores.engines)
+    func ingestIsIdempotent(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let now = try Timestamp(rfc3339: "2025-06-01T00:00:00Z")
+            let mail = Report(receivedAt: now, channel: .mail, category: .spam, subject: "spam", messageID: "m1@example.org")
+            let first = try await store.insertReports([mail], raw: Array("Message-ID: <m1@example.org>\r\n\r\nx".utf8), actor: "test")
+            let sameBytes = try await store.insertReports([mail], raw: Array("Message-ID: <m1@example.org>\r\n\r\nx".utf8), actor: "test")
+            let otherHops = try await store.insertReports(
+                [mail], raw: Array("Received: by mx2\r\nMessage-ID: <m1@example.org>\r\n\r\nx".utf8), actor: "test")
+            #expect(first.map(\.isNew) == [true])
+            #expect(sameBytes.map(\.isNew) == [false] && sameBytes[0].report.id == first[0].report.id)
+            #expect(otherHops.map(\.isNew) == [false] && otherHops[0].report.id == first[0].report.id)
+
+            let feed = Array("timestamp,ip\n2025-06-01 00:00:00,203.0.113.1\n2025-06-01 00:00:01,203.0.113.2\n".utf8)
+            let rows = (1...2).map { Report(receivedAt: now, channel: .feed, category: .openService, subject: "row \($0)", row: $0) }
+            let stored = try await store.insertReports(rows, raw: feed, actor: "test")
+            #expect(stored.map(\.isNew) == [true, true])
+            #expect(Set(stored.compactMap(\.report.id)).count == 2)
+            let again = try await store.insertReports(rows, raw: feed, actor: "test")
+            #expect(again.map(\.isNew) == [false, false])
+            #expect(again.map(\.report.id) == stored.map(\.report.id))
+            // One audit event per ingest that stored something.
+            #expect(try await store.auditEvents(after: 0, limit: 10).map(\.action) == ["report.ingest", "report.ingest"])
         }
     }
 

@@ -18,32 +18,92 @@ public enum Classifier {
     }
 
     private static let rules: [(MoguraCore.Category, [(String, Int)])] = [
-        (.phishing, [("phishing", 3), ("phish", 2), ("フィッシング", 3), ("偽サイト", 3), ("なりすましサイト", 3), ("credential", 1),
-                     ("verify your account", 2), ("アカウントの確認", 1), ("fake login", 2), ("偽のログイン", 3)]),
-        (.spam, [("spam", 3), ("unsolicited", 2), ("迷惑メール", 3), ("スパム", 3), ("bulk mail", 2), ("特定電子メール", 2),
-                 ("junk mail", 2), ("広告メール", 2)]),
-        (.malware, [("malware", 3), ("virus", 2), ("trojan", 3), ("ransomware", 3), ("マルウェア", 3), ("ウイルス", 3),
-                    ("malicious file", 2), ("不正プログラム", 3), ("emotet", 3)]),
-        (.webshell, [("webshell", 3), ("web shell", 3), ("backdoor", 2), ("改ざん", 3), ("改竄", 3), ("defaced", 3),
-                     ("defacement", 3), ("compromised website", 2), ("バックドア", 3)]),
-        (.botnet, [("botnet", 3), ("command and control", 3), ("c&c", 2), ("c2 server", 3), ("ボットネット", 3), ("sinkhole", 2),
-                   ("infected host", 2), ("感染", 2)]),
+        (
+            .phishing,
+            [
+                ("phishing", 3), ("phish", 2), ("フィッシング", 3), ("偽サイト", 3), ("なりすましサイト", 3), ("credential", 1),
+                ("verify your account", 2), ("アカウントの確認", 1), ("fake login", 2), ("偽のログイン", 3),
+            ]
+        ),
+        (
+            .spam,
+            [
+                ("spam", 3), ("unsolicited", 2), ("迷惑メール", 3), ("スパム", 3), ("bulk mail", 2), ("特定電子メール", 2),
+                ("junk mail", 2), ("広告メール", 2),
+            ]
+        ),
+        (
+            .malware,
+            [
+                ("malware", 3), ("virus", 2), ("trojan", 3), ("ransomware", 3), ("マルウェア", 3), ("ウイルス", 3),
+                ("malicious file", 2), ("不正プログラム", 3), ("emotet", 3),
+            ]
+        ),
+        (
+            .webshell,
+            [
+                ("webshell", 3), ("web shell", 3), ("backdoor", 2), ("改ざん", 3), ("改竄", 3), ("defaced", 3),
+                ("defacement", 3), ("compromised website", 2), ("バックドア", 3),
+            ]
+        ),
+        (
+            .botnet,
+            [
+                ("botnet", 3), ("command and control", 3), ("c&c", 2), ("c2 server", 3), ("ボットネット", 3), ("sinkhole", 2),
+                ("infected host", 2), ("感染", 2),
+            ]
+        ),
         (.scanning, [("port scan", 3), ("portscan", 3), ("scanning", 2), ("ポートスキャン", 3), ("スキャン", 2)]),
-        (.bruteForce, [("brute force", 3), ("brute-force", 3), ("failed login", 2), ("login attempts", 2), ("ブルートフォース", 3),
-                       ("総当たり", 3), ("不正アクセス", 2), ("unauthorized access", 2), ("ssh attack", 2)]),
-        (.ddos, [("ddos", 3), ("denial of service", 3), ("dos attack", 3), ("syn flood", 3), ("flood", 1), ("dos攻撃", 3),
-                 ("大量のトラフィック", 2), ("大量アクセス", 2)]),
-        (.openService, [("open resolver", 3), ("open dns", 3), ("amplification", 2), ("open relay", 3), ("monlist", 3),
-                        ("踏み台", 3), ("オープンリゾルバ", 3), ("オープンリレー", 3), ("memcached", 2), ("ssdp", 2)]),
-        (.compromisedAccount, [("compromised account", 3), ("hacked account", 3), ("account takeover", 3), ("乗っ取り", 3),
-                               ("乗っ取られ", 3), ("不正ログイン", 2)]),
+        (
+            .bruteForce,
+            [
+                ("brute force", 3), ("brute-force", 3), ("failed login", 2), ("login attempts", 2), ("ブルートフォース", 3),
+                ("総当たり", 3), ("不正アクセス", 2), ("unauthorized access", 2), ("ssh attack", 2),
+            ]
+        ),
+        (
+            .ddos,
+            [
+                ("ddos", 3), ("denial of service", 3), ("dos attack", 3), ("syn flood", 3), ("flood", 1), ("dos攻撃", 3),
+                ("大量のトラフィック", 2), ("大量アクセス", 2),
+            ]
+        ),
+        (
+            .openService,
+            [
+                ("open resolver", 3), ("open dns", 3), ("amplification", 2), ("open relay", 3), ("monlist", 3),
+                ("踏み台", 3), ("オープンリゾルバ", 3), ("オープンリレー", 3), ("memcached", 2), ("ssdp", 2),
+            ]
+        ),
+        (
+            .compromisedAccount,
+            [
+                ("compromised account", 3), ("hacked account", 3), ("account takeover", 3), ("乗っ取り", 3),
+                ("乗っ取られ", 3), ("不正ログイン", 2),
+            ]
+        ),
         (.formAbuse, [("contact form", 3), ("お問い合わせフォーム", 3), ("問い合わせフォーム", 3), ("form spam", 3), ("フォームから", 2)]),
-        (.copyright, [("copyright", 3), ("dmca", 3), ("infring", 2), ("著作権", 3), ("海賊版", 3), ("bittorrent", 3),
-                      ("torrent", 2), ("無断転載", 2)]),
-        (.illegalContent, [("child abuse", 3), ("csam", 3), ("illegal content", 3), ("違法", 2), ("わいせつ", 3),
-                           ("児童ポルノ", 3), ("名誉毀損", 3), ("誹謗中傷", 3), ("プライバシー侵害", 3), ("違法・有害", 3)]),
-        (.fraudSignup, [("fraudulent sign", 3), ("fake account", 2), ("stolen credit card", 3), ("不正申込", 3),
-                        ("なりすまし申込", 3), ("クレジットカードの不正", 3), ("chargeback", 2)]),
+        (
+            .copyright,
+            [
+                ("copyright", 3), ("dmca", 3), ("infring", 2), ("著作権", 3), ("海賊版", 3), ("bittorrent", 3),
+                ("torrent", 2), ("無断転載", 2),
+            ]
+        ),
+        (
+            .illegalContent,
+            [
+                ("child abuse", 3), ("csam", 3), ("illegal content", 3), ("違法", 2), ("わいせつ", 3),
+                ("児童ポルノ", 3), ("名誉毀損", 3), ("誹謗中傷", 3), ("プライバシー侵害", 3), ("違法・有害", 3),
+            ]
+        ),
+        (
+            .fraudSignup,
+            [
+                ("fraudulent sign", 3), ("fake account", 2), ("stolen credit card", 3), ("不正申込", 3),
+                ("なりすまし申込", 3), ("クレジットカードの不正", 3), ("chargeback", 2),
+            ]
+        ),
     ]
 
     private static let legalWords = [

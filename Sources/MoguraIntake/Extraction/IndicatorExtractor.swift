@@ -70,7 +70,8 @@ public enum IndicatorExtractor {
             if byte == UInt8(ascii: "h") || byte == UInt8(ascii: "f") {
                 for scheme in schemes where i + scheme.count <= bytes.count {
                     var matches = true
-                    for (offset, expected) in scheme.enumerated() where bytes[i + offset] | 0x20 != expected | 0x20 && !(expected == UInt8(ascii: ":") || expected == UInt8(ascii: "/")) {
+                    for (offset, expected) in scheme.enumerated()
+                    where bytes[i + offset] | 0x20 != expected | 0x20 && !(expected == UInt8(ascii: ":") || expected == UInt8(ascii: "/")) {
                         matches = false
                         break
                     }
@@ -81,9 +82,13 @@ public enum IndicatorExtractor {
                     // Trailing punctuation belongs to the sentence; an unbalanced closing bracket too.
                     while end > i + scheme.count {
                         let last = bytes[end - 1]
-                        if [UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?")].contains(last) {
+                        if [UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "!"), UInt8(ascii: "?")]
+                            .contains(last)
+                        {
                             end -= 1
-                        } else if last == UInt8(ascii: ")") && bytes[i..<end].count(where: { $0 == UInt8(ascii: "(") }) < bytes[i..<end].count(where: { $0 == UInt8(ascii: ")") }) {
+                        } else if last == UInt8(ascii: ")")
+                            && bytes[i..<end].count(where: { $0 == UInt8(ascii: "(") }) < bytes[i..<end].count(where: { $0 == UInt8(ascii: ")") })
+                        {
                             end -= 1
                         } else if last == UInt8(ascii: "]") && !bytes[i..<end].contains(UInt8(ascii: "[")) {
                             end -= 1

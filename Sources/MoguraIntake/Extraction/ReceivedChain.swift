@@ -31,7 +31,8 @@ public enum ReceivedChain {
             let byDomain = hop.by.flatMap { try? DomainName($0) }.map(registrableDomain)
             let internalName = hop.fromNames.contains { name in
                 guard let domain = try? DomainName(name) else { return false }
-                return (byDomain.map { domain.isSubdomain(of: $0) } ?? false) || (reporterDomain.map { domain.isSubdomain(of: registrableDomain($0)) } ?? false)
+                return (byDomain.map { domain.isSubdomain(of: $0) } ?? false)
+                    || (reporterDomain.map { domain.isSubdomain(of: registrableDomain($0)) } ?? false)
             }
             if internalName { continue }
             return address

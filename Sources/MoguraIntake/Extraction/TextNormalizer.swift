@@ -26,8 +26,9 @@ public enum TextNormalizer {
     /// Undoes defanging. Only bracketed forms and `hxxp` are touched: a bare " dot " is too common in prose.
     static func refang(_ text: String) -> String {
         let bytes = text.utf8
-        guard bytes.contains(UInt8(ascii: "[")) || bytes.contains(UInt8(ascii: "(")) || bytes.contains(UInt8(ascii: "{"))
-            || text.contains("xx") || text.contains("XX") || text.contains("**") || text.contains("fxp")
+        guard
+            bytes.contains(UInt8(ascii: "[")) || bytes.contains(UInt8(ascii: "(")) || bytes.contains(UInt8(ascii: "{"))
+                || text.contains("xx") || text.contains("XX") || text.contains("**") || text.contains("fxp")
         else { return text }
         var result = text
         for (from, to) in replacements where result.contains(from) {

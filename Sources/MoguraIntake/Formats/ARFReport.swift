@@ -21,9 +21,11 @@ enum ARFReport {
         draft.track = draft.category.defaultTrack
         draft.confidence = draft.category == .other ? 0.5 : 0.95
         draft.evidence["feedback_type"] = feedbackType
-        for (name, key) in [("User-Agent", "user_agent"), ("Version", "version"), ("Original-Mail-From", "original_mail_from"),
-                            ("Arrival-Date", "arrival_date"), ("Authentication-Results", "authentication_results"),
-                            ("Incidents", "incidents"), ("Source-IP", "source_ip"), ("Reported-Domain", "reported_domain")] {
+        for (name, key) in [
+            ("User-Agent", "user_agent"), ("Version", "version"), ("Original-Mail-From", "original_mail_from"),
+            ("Arrival-Date", "arrival_date"), ("Authentication-Results", "authentication_results"),
+            ("Incidents", "incidents"), ("Source-IP", "source_ip"), ("Reported-Domain", "reported_domain"),
+        ] {
             if let value = fields[name] { draft.evidence[key] = value }
         }
         if let source = fields["Source-IP"].flatMap({ try? IPAddress($0.trimmingSpaces()) }) { draft.add([.ip(source.unmapped)]) }
@@ -49,8 +51,9 @@ enum ARFReport {
                 draft.add([.email(from)])
             }
             let text = ParsedMessage(root: inner, warnings: []).bodyText ?? ""
-            draft.add(IndicatorExtractor.extract(TextNormalizer.normalize(text + "\n" + MailReports.htmlLinks(inner).joined(separator: "\n")))
-                .filter { if case .url = $0 { true } else { false } })
+            draft.add(
+                IndicatorExtractor.extract(TextNormalizer.normalize(text + "\n" + MailReports.htmlLinks(inner).joined(separator: "\n")))
+                    .filter { if case .url = $0 { true } else { false } })
             draft.evidence["original_subject"] = inner.headers["Subject"] ?? ""
         } else if let headersOnly = entities.first(where: { $0.contentType.value == "text/rfc822-headers" }), let bytes = headersOnly.content,
             let inner = try? HeaderSection.parse(bytes, from: 0, end: bytes.count, limit: 256 * 1024).0
@@ -58,7 +61,8 @@ enum ARFReport {
             if fields["Source-IP"] == nil { draft.add(MailReports.originIndicators(inner, reporter: base.reporter, options: options)) }
             draft.evidence["original_subject"] = inner["Subject"] ?? ""
         }
-        let date = (fields["Arrival-Date"] ?? fields["Received-Date"]).flatMap { TimeExtractor.times(in: $0, parser: options.timestampParser).first }
+        let date =
+            (fields["Arrival-Date"] ?? fields["Received-Date"]).flatMap { TimeExtractor.times(in: $0, parser: options.timestampParser).first }
             ?? message.headers["Date"].flatMap { TimeExtractor.times(in: $0, parser: options.timestampParser).first }
         if let date {
             draft.eventTime = date.timestamp

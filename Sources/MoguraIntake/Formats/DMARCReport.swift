@@ -32,7 +32,10 @@ enum DMARCReport {
         var root: Element?
         var elements = 0
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             elements += 1
             if elements > 1_000_000 || stack.count > 32 {
                 parser.abortParsing()
@@ -63,7 +66,9 @@ enum DMARCReport {
             return [ReportDraft(source: source, format: .unparsed, parseError: "not readable XML: \(reason)")]
         }
         guard root.name == "feedback" else {
-            return [ReportDraft(source: source, format: .unparsed, parseError: "XML with root <\(root.name)>, not a DMARC aggregate report <feedback>")]
+            return [
+                ReportDraft(source: source, format: .unparsed, parseError: "XML with root <\(root.name)>, not a DMARC aggregate report <feedback>")
+            ]
         }
         let organisation = root.value("report_metadata/org_name") ?? "unknown"
         let reporter = root.value("report_metadata/email")
@@ -83,7 +88,8 @@ enum DMARCReport {
             if let headerFrom { draft.add([.domain(headerFrom)]) }
             draft.eventTime = begin
             let count = record.value("row/count") ?? "?"
-            draft.subject = "DMARC: \(count) message(s) as \(headerFrom?.value ?? "?") from \(record.value("row/source_ip") ?? "?") failed DKIM and SPF (\(organisation))"
+            draft.subject =
+                "DMARC: \(count) message(s) as \(headerFrom?.value ?? "?") from \(record.value("row/source_ip") ?? "?") failed DKIM and SPF (\(organisation))"
             draft.evidence = [
                 "org_name": organisation, "report_id": reportID ?? "", "count": count,
                 "disposition": record.value("row/policy_evaluated/disposition") ?? "", "dkim": dkim, "spf": spf,

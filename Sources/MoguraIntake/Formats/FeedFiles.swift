@@ -5,7 +5,9 @@ import MoguraCore
 enum FeedFiles {
     /// Drafts if `bytes` are a known feed, else nil.
     static func drafts(_ bytes: [UInt8], source: String, options: IntakeOptions) -> [ReportDraft]? {
-        guard let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes, as: UTF8.self) else { return nil }
+        guard let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes, as: UTF8.self) else {
+            return nil
+        }
         let lines = text.split(whereSeparator: \.isNewline)
         let content = lines.filter { !$0.hasPrefix("#") && !$0.trimmingSpaces().isEmpty }
         guard let firstLine = content.first else { return nil }
@@ -25,7 +27,11 @@ enum FeedFiles {
             return urlhaus(lines, source: source, options: options)
         }
         let header = firstLine.lowercased().split(separator: ",").map { $0.trimmingCharacters(" \"") }
-        if header.contains("phish_id") { return csv(bytes, source: source) { row, record, line in phishTankRow(record, header: header, row: row, line: line, source: source, options: options) } }
+        if header.contains("phish_id") {
+            return csv(bytes, source: source) { row, record, line in
+                phishTankRow(record, header: header, row: row, line: line, source: source, options: options)
+            }
+        }
         if header.contains("timestamp") && (header.contains("ip") || header.contains("src_ip")) {
             return csv(bytes, source: source) { row, record, line in shadowserverRow(record, header: header, row: line, source: source) }
         }
@@ -51,12 +57,18 @@ enum FeedFiles {
 
     // MARK: - PhishTank
 
-    private static func phishTankRow(_ fields: [String], header: [String], row: Int, line: Int, source: String, options: IntakeOptions) -> ReportDraft? {
+    private static func phishTankRow(
+        _ fields: [String], header: [String], row: Int, line: Int, source: String, options: IntakeOptions
+    ) -> ReportDraft? {
         func field(_ name: String) -> String? { header.firstIndex(of: name).flatMap { $0 < fields.count ? fields[$0] : nil } }
-        return phishTank(url: field("url"), submitted: field("submission_time"), target: field("target"), id: field("phish_id"), row: line, source: source, options: options)
+        return phishTank(
+            url: field("url"), submitted: field("submission_time"), target: field("target"), id: field("phish_id"), row: line, source: source,
+            options: options)
     }
 
-    static func phishTank(url: String?, submitted: String?, target: String?, id: String?, row: Int, source: String, options: IntakeOptions) -> ReportDraft? {
+    static func phishTank(
+        url: String?, submitted: String?, target: String?, id: String?, row: Int, source: String, options: IntakeOptions
+    ) -> ReportDraft? {
         var draft = ReportDraft(source: source, format: .phishtank, category: .phishing, confidence: 0.95, reporter: "phishtank", row: row)
         guard let url, let parsed = try? ReportedURL(url) else {
             draft.format = .unparsed
@@ -82,7 +94,8 @@ enum FeedFiles {
         for (index, line) in lines.enumerated() where !line.hasPrefix("#") && !line.trimmingSpaces().isEmpty {
             var reader = CSVReader(bytes: Array(line.utf8))
             guard let record = try? reader.next(), record.fields.count >= 3 else {
-                drafts.append(ReportDraft(source: source, format: .unparsed, parseError: "URLhaus line \(index + 1) is not a CSV row", row: index + 1))
+                drafts.append(
+                    ReportDraft(source: source, format: .unparsed, parseError: "URLhaus line \(index + 1) is not a CSV row", row: index + 1))
                 continue
             }
             let fields = record.fields
@@ -108,7 +121,9 @@ enum FeedFiles {
         var values: [String: String] = [:]
         for (name, value) in zip(header, fields) where !value.isEmpty { values[name] = value }
         let family = shadowserverFamily(source: source, values: values)
-        var draft = ReportDraft(source: source, format: .shadowserver, category: family.category, confidence: family.known ? 0.95 : 0.5, reporter: "shadowserver", row: row)
+        var draft = ReportDraft(
+            source: source, format: .shadowserver, category: family.category, confidence: family.known ? 0.95 : 0.5, reporter: "shadowserver",
+            row: row)
         let ipText = values["ip"] ?? values["src_ip"]
         guard let ip = ipText.flatMap({ try? IPAddress($0) }) else {
             draft.format = .unparsed

@@ -68,14 +68,18 @@ enum XARFYAML {
         draft.category = map(category: category, type: reportType)
         draft.track = draft.category.defaultTrack
         draft.confidence = draft.category == .other ? 0.5 : 0.95
-        for (name, key) in [("Report-Type", "report_type"), ("Category", "xarf_category"), ("Service", "service"),
-                            ("User-Agent", "user_agent"), ("Report-ID", "report_id"), ("Occurrences", "occurrences"), ("Version", "version")] {
+        for (name, key) in [
+            ("Report-Type", "report_type"), ("Category", "xarf_category"), ("Service", "service"),
+            ("User-Agent", "user_agent"), ("Report-ID", "report_id"), ("Occurrences", "occurrences"), ("Version", "version"),
+        ] {
             if let value = field(name) { draft.evidence[key] = value }
         }
         if let reporter = field("Reported-From") { draft.reporter = reporter }
         let port = (report["Port"] as? Int).flatMap { UInt16(exactly: $0) }
         if let source = field("Source") { draft.add(indicator(source, type: (field("Source-Type") ?? "").lowercased(), port: port)) }
-        if let date = field("Date"), let time = TimeExtractor.times(in: date, parser: options.timestampParser).first ?? (try? options.timestampParser.parse(date)) {
+        if let date = field("Date"),
+            let time = TimeExtractor.times(in: date, parser: options.timestampParser).first ?? (try? options.timestampParser.parse(date))
+        {
             draft.eventTime = time.timestamp
             draft.eventTimeZoneAssumed = time.zoneAssumed
         }
@@ -208,6 +212,8 @@ enum JSONReports {
                     target: entry["target"] as? String, id: entry["phish_id"].map { "\($0)" }, row: index + 1, source: source, options: options)
             }
         }
-        return [ReportDraft(source: source, format: .unparsed, parseError: "JSON of a shape Mogura does not know (not XARF v4, not a PhishTank feed)")]
+        return [
+            ReportDraft(source: source, format: .unparsed, parseError: "JSON of a shape Mogura does not know (not XARF v4, not a PhishTank feed)")
+        ]
     }
 }
