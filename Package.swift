@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "mogura",
             dependencies: [
-                "MoguraCore", "MoguraStore", "MoguraResolve",
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -41,39 +41,45 @@ public enum ReceivedChain {
     }
 
     static func parse(_ text: String) -> Hop {
+        // "from X (rdns [ip]) by Y with ...; date" — split into words, any whitespace (folding leaves tabs).
         let lower = text.lowercased()
-        // "from X (rdns [ip]) by Y with ...; date"
-        var fromPart = Substring(lower)
+        let clauses = lower.split(separator: ";", maxSplits: 1).first ?? Substring(lower)
+        let words = clauses.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+        var fromWords: [Substring] = []
         var by: String?
-        if let byRange = lower.range(of: " by ") ?? (lower.hasPrefix("by ") ? lower.range(of: "by ") : nil) {
-            fromPart = lower[..<byRange.lowerBound]
-            let rest = lower[byRange.upperBound...]
-            by = rest.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" || $0 == "(" }).first.map(String.init)
+        var section = ""
+        for word in words {
+            switch word {
+            case "from", "by", "with", "id", "for", "via":
+                section = String(word)
+                continue
+            default:
+                break
+            }
+            if section == "from" { fromWords.append(word) }
+            if section == "by" && by == nil { by = String(word.trimmingCharacters("()")) }
         }
         var names: [String] = []
         var address: IPAddress?
-        if let from = fromPart.range(of: "from ") {
-            let words = fromPart[from.upperBound...].split(whereSeparator: { " \t()[];".contains($0) })
-            for word in words {
-                var token = String(word)
+        var bracketed: IPAddress?
+        for word in fromWords {
+            for piece in word.split(whereSeparator: { "()[];".contains($0) }) {
+                var token = String(piece)
                 if token.hasPrefix("ipv6:") { token.removeFirst(5) }
                 if token.hasSuffix(".") { token.removeLast() }
                 if let ip = try? IPAddress(token) {
+                    if word.contains("[") && bracketed == nil { bracketed = ip.unmapped }
                     if address == nil { address = ip.unmapped }
-                } else if token.contains("."), token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }),
-                    !["helo", "ehlo", "from", "with", "using"].contains(token)
+                } else if token.contains("."),
+                    token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }),
+                    !["helo", "ehlo"].contains(token)
                 {
                     names.append(token)
                 }
             }
-            // Prefer the bracketed address: "from x (y [203.0.113.9])".
-            if let open = fromPart.firstIndex(of: "["), let close = fromPart[open...].firstIndex(of: "]") {
-                var inner = String(fromPart[fromPart.index(after: open)..<close])
-                if inner.hasPrefix("ipv6:") { inner.removeFirst(5) }
-                if let ip = try? IPAddress(inner) { address = ip.unmapped }
-            }
         }
-        return Hop(fromNames: names, fromAddress: address, by: by)
+        // The bracketed address is the one the receiver saw; a HELO may claim anything.
+        return Hop(fromNames: names, fromAddress: bracketed ?? address, by: by)
     }
 
     /// Addresses that never identify an outside sender.

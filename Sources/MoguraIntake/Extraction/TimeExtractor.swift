@@ -59,7 +59,7 @@ public enum TimeExtractor {
         #"(?:(令和|平成|昭和)\s*(\d{1,2}|元)|(\d{4}))\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\s*\([^)]{1,4}\))?(?:\s*(午前|午後|AM|PM|am|pm)?\s*(\d{1,2})\s*(?:時|:)\s*(\d{1,2})?\s*分?(?:\s*:?\s*(\d{1,2})\s*秒?)?)?\s*(JST|UTC|GMT|\(日本時間\)|日本時間)?"#
     )
     nonisolated(unsafe) static let numeric = try! Regex(
-        #"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z(?![a-z])|[+-]\d{2}:?\d{2}|JST|UTC|GMT)?"#
+        #"(?:^|[^\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z(?![a-z])|[+-]\d{2}:?\d{2}|JST|UTC|GMT)?"#
     )
     nonisolated(unsafe) static let rfc5322 = try! Regex(
         #"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|UT|GMT|UTC|JST|[ECMP][SD]T)?"#
