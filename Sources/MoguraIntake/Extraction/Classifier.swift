@@ -36,7 +36,7 @@ public enum Classifier {
             .malware,
             [
                 ("malware", 3), ("virus", 2), ("trojan", 3), ("ransomware", 3), ("マルウェア", 3), ("ウイルス", 3),
-                ("malicious file", 2), ("不正プログラム", 3), ("emotet", 3),
+                ("malicious file", 2), ("malicious url", 3), ("malicious link", 2), ("不正プログラム", 3), ("emotet", 3),
             ]
         ),
         (
@@ -139,14 +139,18 @@ public enum Classifier {
     public static func language(_ text: String) -> String? {
         var japanese = 0
         var latin = 0
+        var other = 0
         for scalar in text.unicodeScalars.prefix(20_000) {
             switch scalar.value {
-            case 0x3040...0x30FF, 0x4E00...0x9FFF: japanese += 1
+            case 0x3040...0x30FF, 0x4E00...0x9FFF, 0xFF66...0xFF9F: japanese += 1
             case 0x41...0x5A, 0x61...0x7A: latin += 1
+            case 0xC0...0x24F: latin += 1
+            case 0x370...0x1FFF, 0xAC00...0xD7AF: other += 1  // Greek, Cyrillic, Arabic, Hebrew, Thai, Hangul, …
             default: break
             }
         }
         if japanese >= 5 && japanese * 4 >= latin / 4 { return "ja" }
+        if other > latin { return nil }
         if latin >= 3 { return "en" }
         return japanese > 0 ? "ja" : nil
     }

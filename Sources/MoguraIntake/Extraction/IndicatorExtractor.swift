@@ -149,7 +149,9 @@ public enum IndicatorExtractor {
                     continue
                 }
             }
-            guard isHexByte(byte) || byte == UInt8(ascii: ":"), i == 0 || !isAddressContext(bytes[i - 1]) else {
+            // A token starts at a hex digit, or at "::" (an IPv6 address such as ::1); a lone colon is punctuation.
+            let startsIPv6 = byte == UInt8(ascii: ":") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: ":")
+            guard isHexByte(byte) || startsIPv6, i == 0 || !isAddressContext(bytes, before: i) else {
                 i += 1
                 continue
             }
@@ -268,9 +270,14 @@ public enum IndicatorExtractor {
         (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == UInt8(ascii: "_")
     }
 
-    /// Bytes that, just before a digit, mean it is part of something else (a version, a word, a path).
-    @inline(__always) private static func isAddressContext(_ b: UInt8) -> Bool {
-        isWordByte(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: ":") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")
+    /// Whether the byte before `index` makes what starts there part of something else: a version, a word, a path,
+    /// an IPv6 address. A colon after a label ("IP:192.0.2.1", "アドレス:192.0.2.1") does not.
+    @inline(__always) private static func isAddressContext(_ bytes: [UInt8], before index: Int) -> Bool {
+        let b = bytes[index - 1]
+        if b == UInt8(ascii: ":") {
+            return index >= 2 && (isHexByte(bytes[index - 2]) || bytes[index - 2] == UInt8(ascii: ":"))
+        }
+        return isWordByte(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")
     }
 
     @inline(__always) private static func isLocalByte(_ b: UInt8) -> Bool {

@@ -16,6 +16,8 @@ public enum ReceivedChain {
         public var fromAddress: IPAddress?
         /// The receiving host.
         public var by: String?
+        /// The date the receiver wrote after the semicolon.
+        public var date: String?
     }
 
     /// Parses the `Received` fields of a header section, newest first.
@@ -25,6 +27,11 @@ public enum ReceivedChain {
 
     /// The origin address of the message, or nil when every hop is internal or none records an address.
     public static func origin(_ headers: HeaderSection, trusted: [IPPrefix], reporterDomain: DomainName?) -> IPAddress? {
+        originHop(headers, trusted: trusted, reporterDomain: reporterDomain)?.fromAddress
+    }
+
+    /// The first hop outside the reporter's network: its sending address and the time it was received.
+    public static func originHop(_ headers: HeaderSection, trusted: [IPPrefix], reporterDomain: DomainName?) -> Hop? {
         for hop in hops(headers) {
             guard let address = hop.fromAddress else { continue }
             if isInternal(address) || trusted.contains(where: { $0.contains(address) }) { continue }
@@ -35,7 +42,7 @@ public enum ReceivedChain {
                     || (reporterDomain.map { domain.isSubdomain(of: registrableDomain($0)) } ?? false)
             }
             if internalName { continue }
-            return address
+            return hop
         }
         return nil
     }
@@ -43,6 +50,8 @@ public enum ReceivedChain {
     static func parse(_ text: String) -> Hop {
         // "from X (rdns [ip]) by Y with ...; date" — split into words, any whitespace (folding leaves tabs).
         let lower = text.lowercased()
+        let halves = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+        let date = halves.count == 2 ? halves[1].trimmingCharacters(" \t\r\n") : nil
         let clauses = lower.split(separator: ";", maxSplits: 1).first ?? Substring(lower)
         let words = clauses.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
         var fromWords: [Substring] = []
@@ -79,7 +88,7 @@ public enum ReceivedChain {
             }
         }
         // The bracketed address is the one the receiver saw; a HELO may claim anything.
-        return Hop(fromNames: names, fromAddress: bracketed ?? address, by: by)
+        return Hop(fromNames: names, fromAddress: bracketed ?? address, by: by, date: date)
     }
 
     /// Addresses that never identify an outside sender.

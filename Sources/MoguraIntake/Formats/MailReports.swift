@@ -65,35 +65,47 @@ struct MailReports {
     /// A complaint written by a person, with the offending message possibly attached or quoted.
     func complaint(_ message: ParsedMessage, base: ReportDraft, reportDate: TimestampParser.Result?) -> ReportDraft {
         var draft = base
-        let text = message.bodyText ?? ""
+        let body = message.body
+        if let warning = body?.warning { draft.warnings.append("body: " + warning) }
+        var text = body?.text ?? ""
         var classifyText = text
-        if let original = message.attachedMessages.first {
+        if let original = message.attachedMessages.first ?? emlAttachment(message) {
             // The forwarded original: where it came from, who sent it, what it advertises.
             let originalMessage = ParsedMessage(root: original, warnings: [])
             draft.add(Self.originIndicators(original.headers, reporter: draft.reporter, options: options))
             let originalText = originalMessage.bodyText ?? ""
             let links = Self.htmlLinks(original)
             draft.add(IndicatorExtractor.extract(TextNormalizer.normalize(originalText + "\n" + links.joined(separator: "\n"))))
-            if let date = original.headers["Date"].flatMap({ TimeExtractor.times(in: $0, parser: options.timestampParser).first }) {
-                draft.eventTime = date.timestamp
-                draft.eventTimeZoneAssumed = date.zoneAssumed
+            if let time = Self.originTime(original.headers, reporter: draft.reporter, options: options) {
+                draft.eventTime = time.timestamp
+                draft.eventTimeZoneAssumed = time.zoneAssumed
             }
             draft.evidence["original_subject"] = original.headers["Subject"] ?? ""
             classifyText += "\n" + (original.headers["Subject"] ?? "")
         } else if let start = Self.quotedHeaderStart(text) {
-            // The original pasted into the body: read its Received lines.
+            // The original pasted into the body: its Received lines give the origin and its From the sender; the
+            // rest of its header block names the reporter's own hosts and users, which are not indicators.
             let bytes = Array(text.utf8)
-            if let quoted = try? HeaderSection.parse(bytes, from: start, end: bytes.count, limit: 256 * 1024).0 {
+            if let (quoted, bodyStart, _) = try? HeaderSection.parse(bytes, from: start, end: bytes.count, limit: 256 * 1024) {
                 draft.add(Self.originIndicators(quoted, reporter: draft.reporter, options: options))
+                if let time = Self.originTime(quoted, reporter: draft.reporter, options: options) {
+                    draft.eventTime = time.timestamp
+                    draft.eventTimeZoneAssumed = time.zoneAssumed
+                }
+                text = String(decoding: bytes[..<start], as: UTF8.self) + "\n" + String(decoding: bytes[bodyStart...], as: UTF8.self)
             }
         }
+        // Links in the complaint's own HTML (the text a person reads hides them) are what they point at.
+        let ownLinks = message.root.allEntities.filter { $0.contentType.value == "text/html" && !$0.isAttachment }
+            .flatMap { $0.text.map { HTMLText.links(in: $0.text) } ?? [] }
+        if message.attachedMessages.isEmpty && !ownLinks.isEmpty { text += "\n" + ownLinks.joined(separator: "\n") }
         FreeText.fill(&draft, subject: draft.subject, text: text, options: options, classify: false)
         let result = Classifier.classify(subject: draft.subject, text: classifyText)
         draft.category = result.category
         draft.track = result.track
         draft.confidence = result.confidence
         if !result.matched.isEmpty { draft.evidence["keywords"] = result.matched.joined(separator: ", ") }
-        if draft.category == .other && !message.attachedMessages.isEmpty {
+        if draft.category == .other && (!message.attachedMessages.isEmpty || emlAttachment(message) != nil) {
             // A forwarded message with no other word about it is, in practice, spam.
             draft.category = .spam
             draft.track = .termsOfService
@@ -104,6 +116,28 @@ struct MailReports {
             draft.eventTimeZoneAssumed = reportDate.zoneAssumed
         }
         return draft
+    }
+
+    /// When the offending message entered the reporter's network: the date its first external hop wrote, else its
+    /// own Date header (which the sender controls, so it comes second).
+    static func originTime(_ headers: HeaderSection, reporter: String?, options: IntakeOptions) -> TimestampParser.Result? {
+        let reporterDomain = reporter.flatMap { try? EmailAddress($0) }?.domain
+        let hop = ReceivedChain.originHop(headers, trusted: options.trustedNetworks, reporterDomain: reporterDomain)
+        if let date = hop?.date, let time = TimeExtractor.times(in: date, parser: options.timestampParser).first { return time }
+        return headers["Date"].flatMap { TimeExtractor.times(in: $0, parser: options.timestampParser).first }
+    }
+
+    /// A forwarded message attached as a file (`spam.eml`, `application/octet-stream`) rather than as
+    /// `message/rfc822`, as several mail clients do.
+    func emlAttachment(_ message: ParsedMessage) -> MIMEEntity? {
+        for entity in message.root.allEntities where entity.isAttachment || entity.contentType.value == "application/octet-stream" {
+            guard let content = entity.content, !content.isEmpty else { continue }
+            let name = entity.fileName?.lowercased() ?? ""
+            guard name.hasSuffix(".eml") || (entity.contentType.value == "application/octet-stream" && Intake(options: options).looksLikeMail(content, from: 0))
+            else { continue }
+            if let parsed = try? MIMEParser(limits: options.limits).parse(content) { return parsed.root }
+        }
+        return nil
     }
 
     /// The origin of a message (first external Received hop) and its sender addresses.

@@ -1,3 +1,4 @@
+import Foundation
 import MoguraCore
 
 /// SpamCop reports: `[SpamCop (…) id:…]` subjects from `spamcop.net`, naming the source as "Email from <ip> /
@@ -31,8 +32,8 @@ enum SpamCopReport {
             if let sender = original.headers["From"].flatMap(MailReports.address) { draft.add([.email(sender)]) }
             draft.evidence["original_subject"] = original.headers["Subject"] ?? ""
         }
-        if let id = base.subject.split(separator: " ").first(where: { $0.hasPrefix("id:") }) {
-            draft.evidence["spamcop_id"] = String(id.dropFirst(3).trimmingCharacters("]"))
+        if let range = base.subject.range(of: "id:") {
+            draft.evidence["spamcop_id"] = String(base.subject[range.upperBound...].prefix { $0.isNumber })
         }
         draft.language = "en"
         return draft

@@ -112,7 +112,7 @@ enum XARFYAML {
 
     static func indicator(_ value: String, type: String, port: UInt16?) -> [Indicator] {
         let trimmed = value.trimmingSpaces()
-        if type.hasPrefix("ip") || type.hasPrefix("ipv"), let address = try? IPAddress(trimmed) {
+        if let address = try? IPAddress(trimmed) {
             if let port, port > 0 { return [.ipPort(address.unmapped, port: port)] }
             return [.ip(address.unmapped)]
         }

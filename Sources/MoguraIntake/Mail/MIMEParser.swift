@@ -107,7 +107,10 @@ public struct ParsedMessage: Hashable, Sendable {
 
     /// The body text a person would read: the first `text/plain` part not inside an attached message, else the
     /// first `text/html` turned into text. `nil` when there is none.
-    public var bodyText: String? {
+    public var bodyText: String? { body?.text }
+
+    /// The body text with its charset decoding, so a caller can keep the decoder's warning.
+    public var body: CharsetDecoder.Decoded? {
         func find(_ entity: MIMEEntity, _ subtype: String) -> MIMEEntity? {
             switch entity.body {
             case .leaf:
@@ -119,8 +122,11 @@ public struct ParsedMessage: Hashable, Sendable {
                 return nil
             }
         }
-        if let plain = find(root, "plain"), let text = plain.text?.text { return text }
-        if let html = find(root, "html"), let text = html.text?.text { return HTMLText.text(from: text) }
+        if let plain = find(root, "plain"), let decoded = plain.text { return decoded }
+        if let html = find(root, "html"), var decoded = html.text {
+            decoded.text = HTMLText.text(from: decoded.text)
+            return decoded
+        }
         return nil
     }
 

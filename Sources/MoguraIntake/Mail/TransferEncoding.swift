@@ -21,11 +21,23 @@ enum TransferDecoding {
         var accumulator: UInt32 = 0
         var bits = 0
         var damaged = false
+        var padded = false
         base64Values.withUnsafeBufferPointer { table in
             for byte in input {
                 let value = table[Int(byte)]
+                if padded {
+                    // After the padding only more padding or whitespace may follow.
+                    if byte != UInt8(ascii: "=") && byte != 0x0A && byte != 0x0D && byte != 0x20 && byte != 0x09 {
+                        damaged = true
+                        break
+                    }
+                    continue
+                }
                 if value == 0xFF {
-                    if byte == UInt8(ascii: "=") { break }
+                    if byte == UInt8(ascii: "=") {
+                        padded = true
+                        continue
+                    }
                     if byte != 0x0A && byte != 0x0D && byte != 0x20 && byte != 0x09 { damaged = true }
                     continue
                 }
