@@ -191,7 +191,9 @@ raw_iso2022jp_mail(
     "ja-iso2022jp-halfwidth-kana.eml", "ｽﾊﾟﾑﾒｰﾙの件",
     "ｽﾊﾟﾑが大量に届いています。送信元：spammer@bulk.example.com\n日時 2023/06/22 04:32 JST\n",
     [dict(BASE_JA, category="spam", track="tos", subject="ｽﾊﾟﾑﾒｰﾙの件",
-          indicators=[["email", "spammer@bulk.example.com"]], event_time="2023-06-21T19:32:00Z", zone_assumed=False)])
+          indicators=[["email", "spammer@bulk.example.com"]], event_time="2023-06-21T19:32:00Z", zone_assumed=False)],
+    python={"subject": "ESC ( I half-width katakana (CP50221): Python's iso-2022-jp codec refuses it and leaves the word encoded",
+            "body": "ESC ( I half-width katakana (CP50221): Python's iso-2022-jp codec replaces it"})
 
 japanese_mail(
     "ja-sjis-webshell.eml", "ホームページ改ざんのお知らせ",
