@@ -79,7 +79,9 @@ public struct Intake: Sendable {
             if end == i { return fields >= 1 }
             var j = i
             while j < end && bytes[j] > 0x20 && bytes[j] < 0x7F && bytes[j] != UInt8(ascii: ":") { j += 1 }
-            if j > i && j < end && bytes[j] == UInt8(ascii: ":") && !(j + 2 < end && bytes[j + 1] == UInt8(ascii: "/") && bytes[j + 2] == UInt8(ascii: "/")) {
+            if j > i && j < end && bytes[j] == UInt8(ascii: ":")
+                && !(j + 2 < end && bytes[j + 1] == UInt8(ascii: "/") && bytes[j + 2] == UInt8(ascii: "/"))
+            {
                 fields += 1
             } else if bytes[i] != 0x20 && bytes[i] != 0x09 {
                 return false

@@ -82,6 +82,8 @@ public struct MboxSplitter: Sendable {
         defer { overflow = 0 }
         guard bytes.contains(where: { $0 != 0x0A && $0 != 0x0D && $0 != 0x20 }) else { return nil }
         count += 1
-        return Message(bytes: Array(bytes), number: count, truncatedFrom: overflow > 0 ? bytes.count + overflow : nil)
+        let total = bytes.count + overflow
+        let kept = bytes.prefix(maximumMessageBytes)
+        return Message(bytes: Array(kept), number: count, truncatedFrom: total > kept.count ? total : nil)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import MoguraCore
-@testable import MoguraIntake
 import MoguraTesting
 import Testing
+
+@testable import MoguraIntake
 
 /// Every mail fixture parsed by Mogura and by Python's `email` package (policy.default): the decoded Subject, the
 /// From address and the plain-text body must agree, except where the fixture's expectation lists the difference
@@ -71,13 +72,17 @@ struct PythonDifferentialTests {
                     if allowlist[field] != nil {
                         allowed += 1
                     } else {
-                        differences.append("\(name) \(field): Mogura \(mineValue.map { "\"\($0.prefix(120))\"" } ?? "nil"), Python \(theirs.map { "\"\($0.prefix(120))\"" } ?? "nil")")
+                        differences.append(
+                            "\(name) \(field): Mogura \(mineValue.map { "\"\($0.prefix(120))\"" } ?? "nil"), Python \(theirs.map { "\"\($0.prefix(120))\"" } ?? "nil")"
+                        )
                     }
                 }
             }
         }
         #expect(compared > 150)
-        #expect(differences.isEmpty, Comment(rawValue: "\(differences.count) unexplained differences (\(allowed) allowlisted):\n" + differences.joined(separator: "\n")))
+        #expect(
+            differences.isEmpty,
+            Comment(rawValue: "\(differences.count) unexplained differences (\(allowed) allowlisted):\n" + differences.joined(separator: "\n")))
     }
 
     /// The first text/plain part outside attached messages, decoded, as Python's get_body(("plain",)) finds it.

@@ -1,69 +1,16 @@
 import Foundation
 import MoguraCore
 
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
-
 /// DMARC aggregate (RUA) reports, RFC 7489 appendix C: for the provider's own domains, each record of mail that
 /// failed both DKIM and SPF alignment is mail sent as us from elsewhere — own-brand phishing — and becomes a draft
 /// naming the sending address.
 enum DMARCReport {
-    /// A minimal element tree; DMARC reports are small and flat.
-    final class Element {
-        let name: String
-        var text = ""
-        var children: [Element] = []
-        init(name: String) { self.name = name }
-
-        func child(_ path: String) -> Element? {
-            var current: Element? = self
-            for part in path.split(separator: "/") { current = current?.children.first { $0.name == part } }
-            return current
-        }
-
-        func value(_ path: String) -> String? {
-            child(path).map { $0.text.trimmingCharacters(" \t\r\n") }.flatMap { $0.isEmpty ? nil : $0 }
-        }
-    }
-
-    final class TreeBuilder: NSObject, XMLParserDelegate {
-        var stack: [Element] = []
-        var root: Element?
-        var elements = 0
-
-        func parser(
-            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
-            elements += 1
-            if elements > 1_000_000 || stack.count > 32 {
-                parser.abortParsing()
-                return
-            }
-            let element = Element(name: elementName)
-            stack.last?.children.append(element)
-            if root == nil { root = element }
-            stack.append(element)
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            _ = stack.popLast()
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            stack.last?.text += string
-        }
-    }
-
     static func drafts(_ bytes: [UInt8], source: String, options: IntakeOptions) -> [ReportDraft] {
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldResolveExternalEntities = false
-        let builder = TreeBuilder()
-        parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
-            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "too large or too deep"
-            return [ReportDraft(source: source, format: .unparsed, parseError: "not readable XML: \(reason)")]
+        let root: SimpleXML.Element
+        do {
+            root = try SimpleXML.parse(bytes)
+        } catch {
+            return [ReportDraft(source: source, format: .unparsed, parseError: "not readable XML: \(error)")]
         }
         guard root.name == "feedback" else {
             return [

@@ -133,7 +133,9 @@ struct MailReports {
         for entity in message.root.allEntities where entity.isAttachment || entity.contentType.value == "application/octet-stream" {
             guard let content = entity.content, !content.isEmpty else { continue }
             let name = entity.fileName?.lowercased() ?? ""
-            guard name.hasSuffix(".eml") || (entity.contentType.value == "application/octet-stream" && Intake(options: options).looksLikeMail(content, from: 0))
+            guard
+                name.hasSuffix(".eml")
+                    || (entity.contentType.value == "application/octet-stream" && Intake(options: options).looksLikeMail(content, from: 0))
             else { continue }
             if let parsed = try? MIMEParser(limits: options.limits).parse(content) { return parsed.root }
         }
