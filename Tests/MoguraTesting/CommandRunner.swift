@@ -17,7 +17,7 @@ public enum CommandRunner {
     }
 
     /// Starts `mogura` with `arguments` and returns the running process and its output pipes.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    public static func start(_ arguments: [String], environment: [String: String] = [:], standardInput: Bool = false) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: moguraPath)
         process.arguments = arguments
@@ -31,7 +31,7 @@ public enum CommandRunner {
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput ? Pipe() : FileHandle.nullDevice
         try process.run()
         return (process, output, error)
     }
