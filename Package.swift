@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
@@ -48,6 +49,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
+        .target(name: "MoguraDesk", dependencies: ["MoguraCore", "MoguraIntake", "MoguraStore", "MoguraResolve"], swiftSettings: upcoming),
+        .target(
+            name: "MoguraMail",
+            dependencies: [
+                "MoguraCore", "MoguraIntake",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "MoguraIntake",
             dependencies: [
@@ -61,8 +74,10 @@ let package = Package(
         .executableTarget(
             name: "mogura",
             dependencies: [
-                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake",
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -78,6 +93,7 @@ let package = Package(
             path: "Tests/MoguraTesting",
             swiftSettings: upcoming
         ),
+        .testTarget(name: "MoguraMailTests", dependencies: ["MoguraMail", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),

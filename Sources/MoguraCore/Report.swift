@@ -132,3 +132,31 @@ public struct Report: Hashable, Sendable, Codable, Identifiable {
         messageID.flatMap { $0.isEmpty ? nil : "mid:\($0)#\(row)" }
     }
 }
+
+/// What a report sink did with submitted bytes.
+public struct ReportReceipt: Hashable, Sendable {
+    /// The stored reports' ids (new or already stored), in order.
+    public var reportIDs: [Int64]
+    /// How many of them were already stored (the same message or bytes came before).
+    public var duplicates: Int
+
+    /// Creates a receipt.
+    public init(reportIDs: [Int64], duplicates: Int) {
+        self.reportIDs = reportIDs
+        self.duplicates = duplicates
+    }
+}
+
+/// Where channels hand raw reports: the narrow interface edge modules (the LMTP listener, the milter, the
+/// scanner) use instead of the store. `submit` returns only after the bytes and their reports are committed, so a
+/// channel may acknowledge the sender then and not before.
+public protocol ReportSink: Sendable {
+    /// Parses and stores `raw`.
+    /// - Parameters:
+    ///   - raw: the bytes as received.
+    ///   - source: where they came from, for the report (`lmtp`, a file name).
+    ///   - channel: how they came when the format does not say.
+    /// - Returns: the stored reports.
+    /// - Throws: when they could not be stored; the channel must then not acknowledge them.
+    func submit(_ raw: [UInt8], source: String, channel: ReportChannel) async throws -> ReportReceipt
+}

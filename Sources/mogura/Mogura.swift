@@ -21,7 +21,7 @@ struct Mogura: AsyncParsableCommand {
             Audit:        mogura audit verify
             """,
         version: MoguraVersion.current,
-        subcommands: [DemoCommand.self, IngestCommand.self, InventoryCommand.self, AuditCommand.self, VersionCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, IngestCommand.self, InventoryCommand.self, AuditCommand.self, VersionCommand.self]
     )
 }
 

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MoguraCore
+import MoguraDesk
+import MoguraIntake
+import MoguraMail
+import MoguraStore
+import ServiceLifecycle
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run Mogura's long-running services: the LMTP listener for abuse@ mail (more to come: web, workers).",
+        discussion: """
+            The services run under one service group and stop gracefully on SIGTERM or SIGINT.
+
+            LMTP: point your MTA's delivery for abuse@ at the listener (docs/lmtp.md has the Postfix lines). Each \
+            message is stored before it is acknowledged: 250 comes after the commit, 451 if storing failed (the MTA \
+            keeps the message and retries). A message delivered twice is stored once.
+
+            Examples:
+              mogura serve                                  # LMTP on 127.0.0.1:2424, SQLite in ./mogura-data
+              mogura serve --lmtp unix:/run/mogura/lmtp.sock
+              mogura serve --lmtp 127.0.0.1:0               # a free port, printed on start
+            """)
+
+    @Option(name: .customLong("lmtp"), help: ArgumentHelp(
+        "Where the LMTP listener listens: host:port, unix:/path/to/socket, or off.", valueName: "address"))
+    var lmtp = "127.0.0.1:2424"
+
+    @Option(name: .customLong("hostname"), help: ArgumentHelp("The host name in greetings.", valueName: "name"))
+    var hostname = ProcessInfo.processInfo.hostName
+
+    @Option(name: .customLong("max-message-size"), help: ArgumentHelp("The largest message accepted, in bytes.", valueName: "bytes"))
+    var maximumMessageBytes = 64 * 1024 * 1024
+
+    @OptionGroup var zone: ZoneOption
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if lmtp != "off" { _ = try Self.address(lmtp) }
+    }
+
+    static func address(_ text: String) throws -> LMTPServer.Address {
+        if text.hasPrefix("unix:") { return .unixSocket(path: String(text.dropFirst(5))) }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("--lmtp \(text): expected host:port (port 0 for any free port), unix:/path, or off")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return .tcp(host: host, port: port)
+    }
+
+    func run() async throws {
+        var logger = logging.makeLogger()
+        if logging.level == .warning { logger.logLevel = .notice }
+        let configuration = try store.configuration()
+        let database = try await StoreFactory.open(configuration, logger: logger)
+        let storeService = StoreService(store: database)
+        var services: [any ServiceLifecycle.Service] = [storeService]
+        if lmtp != "off" {
+            let pipeline = IngestPipeline(intake: Intake(options: IntakeOptions(timestampParser: try zone.parser())), store: database, actor: "lmtp")
+            services.append(LMTPServer(
+                address: try Self.address(lmtp), sink: MigratedSink(pipeline: pipeline, ready: storeService), logger: logger, hostname: hostname,
+                maximumMessageBytes: maximumMessageBytes,
+                onListening: { address in
+                    // Written straight to the file descriptor: scripts and tests wait for this line.
+                    FileHandle.standardOutput.write(Data("mogura serve: LMTP listening on \(address) (\(configuration))\n".utf8))
+                },
+                faultPoint: { FaultPoints.hit($0) }))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        await database.shutdown()
+        logger.notice("stopped")
+    }
+}
+
+/// Runs the store's background work and applies migrations before anything uses it.
+final class StoreService: ServiceLifecycle.Service, @unchecked Sendable {
+    let store: SQLStore
+    private let migrated: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init(store: SQLStore) {
+        self.store = store
+        (migrated, continuation) = AsyncStream.makeStream()
+    }
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.store.run() }
+            try await self.store.migrate()
+            continuation.finish()
+            try await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns once migrations are applied.
+    func waitUntilReady() async {
+        for await _ in migrated {}
+    }
+}
+
+/// Holds submissions until the store is migrated.
+struct MigratedSink: ReportSink {
+    let pipeline: IngestPipeline
+    let ready: StoreService
+
+    func submit(_ raw: [UInt8], source: String, channel: ReportChannel) async throws -> ReportReceipt {
+        await ready.waitUntilReady()
+        return try await pipeline.submit(raw, source: source, channel: channel)
+    }
+}
