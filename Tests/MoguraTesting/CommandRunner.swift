@@ -79,3 +79,47 @@ private final class OutputBox: @unchecked Sendable {
         if isError { error = data } else { output = data }
     }
 }
+
+/// `mogura serve` running as a separate process, the way an operator runs it.
+public final class ServeProcess: @unchecked Sendable {
+    public let process: Process
+    private let output: Pipe
+    private let errors: Pipe
+
+    /// Starts `mogura serve` with `arguments` and waits until its LMTP listener is up on `lmtpPort`.
+    public init(lmtpPort: Int, arguments: [String], environment: [String: String] = [:]) throws {
+        let (process, output, errors) = try CommandRunner.start(["serve", "--lmtp", "127.0.0.1:\(lmtpPort)"] + arguments, environment: environment)
+        self.process = process
+        self.output = output
+        self.errors = errors
+        try waitFor("mogura serve to listen on \(lmtpPort)") {
+            guard process.isRunning else {
+                throw PostfixError(message: "mogura serve exited early: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+            }
+            return FreePort.accepts(port: lmtpPort)
+        }
+    }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Stops it with SIGTERM (graceful) and returns its exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Waits for the process to end by itself (a fault point killed it).
+    public func waitForExit(timeout: Double = 20) throws {
+        try waitFor("mogura serve to exit", timeout: timeout) { !self.process.isRunning }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// A throwaway Postfix on loopback with its own configuration and queue, delivering `provider.example` mail by
+/// LMTP to a port of the test's choosing. Outside delivery is disabled. Needs root (Postfix's master runs as root)
+/// and the postfix package (`scripts/test` installs it).
+public final class PostfixInstance: @unchecked Sendable {
+    /// Whether this machine can run one: Postfix is installed and we are root.
+    public static var isAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix") && getuid() == 0
+    }
+
+    /// Whether tests that need Postfix run (available, or CI, where its absence must fail).
+    public static var runs: Bool { isAvailable || TestEnvironment.isCI }
+
+    public let directory: TemporaryDirectory
+    /// The SMTP port the instance listens on (127.0.0.1).
+    public let smtpPort: Int
+    private var configDirectory: String { directory.file("etc") }
+
+    /// Writes the configuration; call ``start()`` next.
+    /// - Parameter lmtpPort: where Mogura's LMTP listener is.
+    public init(lmtpPort: Int) throws {
+        guard Self.isAvailable else {
+            throw PostfixError(message: "Postfix is not installed or the tests are not running as root; scripts/test installs it when run as root")
+        }
+        directory = try TemporaryDirectory(prefix: "mogura-postfix")
+        smtpPort = try FreePort.pick()
+        let fileManager = FileManager.default
+        for sub in ["etc", "queue", "data"] { try fileManager.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true) }
+        // Postfix refuses a data directory it does not own.
+        try run("/bin/chown", ["postfix", directory.file("data")])
+        let services = [
+            "127.0.0.1:\(smtpPort) inet n - n - - smtpd", "pickup unix n - n 1 1 pickup", "cleanup unix n - n - 0 cleanup",
+            "qmgr unix n - n 1 1 qmgr", "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
+            "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce", "verify unix - - n - 1 verify",
+            "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap", "showq unix n - n - - showq",
+            "error unix - - n - - error", "retry unix - - n - - error", "discard unix - - n - - discard",
+            "lmtp unix - - n - - lmtp", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
+            "postlog unix-dgram n - n - 1 postlogd",
+        ]
+        try services.joined(separator: "\n").appending("\n").write(toFile: directory.file("etc/master.cf"), atomically: true, encoding: .utf8)
+        let main = """
+            compatibility_level = 3.6
+            queue_directory = \(directory.file("queue"))
+            data_directory = \(directory.file("data"))
+            meta_directory = /etc/postfix
+            myhostname = postfix-test.localdomain
+            inet_interfaces = 127.0.0.1
+            inet_protocols = ipv4
+            mydestination =
+            mynetworks = 127.0.0.0/8
+            relay_domains = provider.example
+            transport_maps = inline:{ provider.example=lmtp:inet:127.0.0.1:\(lmtpPort) }
+            default_transport = error:outside delivery is disabled in tests
+            relay_transport = error:outside delivery is disabled in tests
+            smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+            maillog_file = \(directory.file("maillog"))
+            maillog_file_prefixes = \(directory.path)
+            minimal_backoff_time = 1s
+            maximal_backoff_time = 2s
+            queue_run_delay = 1s
+            lmtp_connect_timeout = 2s
+            smtputf8_enable = no
+            alias_maps =
+            alias_database =
+            local_recipient_maps =
+
+            """
+        try main.write(toFile: directory.file("etc/main.cf"), atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the instance and waits until it accepts SMTP connections.
+    public func start() throws {
+        try run("/usr/sbin/postfix", ["-c", configDirectory, "start"])
+        try waitFor("Postfix SMTP on port \(smtpPort)") { FreePort.accepts(port: self.smtpPort) }
+    }
+
+    /// Asks Postfix to retry deferred mail now.
+    public func flush() throws {
+        try run("/usr/sbin/postqueue", ["-c", configDirectory, "-f"])
+    }
+
+    /// Messages still in the queue.
+    public func queueSize() throws -> Int {
+        let output = try run("/usr/sbin/postqueue", ["-c", configDirectory, "-j"])
+        return output.split(separator: "\n").count
+    }
+
+    /// Postfix's log so far.
+    public var log: String {
+        (try? String(contentsOfFile: directory.file("maillog"), encoding: .utf8)) ?? ""
+    }
+
+    /// Sends a message to the instance by SMTP.
+    public func send(_ message: [UInt8], from: String = "reporter@example.org", to: String = "abuse@provider.example") throws {
+        try SMTPClient.send(message, host: "127.0.0.1", port: smtpPort, from: from, to: [to])
+    }
+
+    /// Stops the instance.
+    public func stop() {
+        _ = try? run("/usr/sbin/postfix", ["-c", configDirectory, "stop"])
+    }
+
+    deinit {
+        stop()
+    }
+
+    @discardableResult
+    func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw PostfixError(message: "\(executable) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log.suffix(2_000))")
+        }
+        return text
+    }
+}
+
+public struct PostfixError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Waits for a condition with a deadline (scaled by `MOGURA_TEST_TIMEOUT_SCALE`), polling; never a bare sleep.
+public func waitFor(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout * TestEnvironment.timeoutScale)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    throw PostfixError(message: "timed out after \(timeout * TestEnvironment.timeoutScale) s waiting for \(what)")
+}
+
+/// Free loopback ports and connection probes.
+public enum FreePort {
+    /// A port nothing listens on right now.
+    public static func pick() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw PostfixError(message: "cannot pick a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:port.
+    public static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+/// A minimal SMTP client for tests (Python's smtplib is the reference it was checked against).
+public enum SMTPClient {
+    public static func send(_ message: [UInt8], host: String, port: Int, from: String, to recipients: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.which("python3") ?? "/usr/bin/python3")
+        let recipientList = recipients.map { "'\($0)'" }.joined(separator: ",")
+        process.arguments = ["-c", "import smtplib,sys; s=smtplib.SMTP('\(host)', \(port)); s.sendmail('\(from)', [\(recipientList)], sys.stdin.buffer.read()); s.quit()"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(message))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw PostfixError(message: "SMTP submission failed: \(text)")
+        }
+    }
+}
