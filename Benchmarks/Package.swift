@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "MoguraCore", package: "mogura"),
                 .product(name: "MoguraResolve", package: "mogura"),
                 .product(name: "MoguraStore", package: "mogura"),
+                .product(name: "MoguraIntake", package: "mogura"),
             ]
         )
     ],

@@ -19,6 +19,11 @@ public struct DomainName: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// Normalises and validates a domain name.
     /// - Throws: `IndicatorError` naming the offending label.
     public init(_ text: some StringProtocol) throws(IndicatorError) {
+        // The common case, a plain ASCII host name, needs no Unicode normalisation.
+        if let fast = Self.asciiFastPath(text) {
+            self.value = fast
+            return
+        }
         var name = String(text).precomposedStringWithCompatibilityMapping
         // UTS #46 treats these as label separators; NFKC already maps U+FF0E and U+FF61 to '.' or '｡'.
         name = String(name.map { $0 == "。" || $0 == "｡" || $0 == "．" ? "." : $0 })
@@ -60,6 +65,37 @@ public struct DomainName: Hashable, Comparable, Sendable, CustomStringConvertibl
             throw IndicatorError(kind: "domain", input: String(text), reason: "name is longer than 253 bytes")
         }
         self.value = joined
+    }
+
+    /// Lower-cases and validates a name made only of ASCII letters, digits, hyphens, underscores and dots with no
+    /// `xn--` label; anything else goes the long way.
+    private static func asciiFastPath(_ text: some StringProtocol) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var labelLength = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        for byte in text.utf8 {
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            switch lower {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+                labelLength += 1
+            case UInt8(ascii: "-"):
+                if previous == UInt8(ascii: ".") { return nil }
+                labelLength += 1
+            case UInt8(ascii: "."):
+                if labelLength == 0 || previous == UInt8(ascii: "-") { return nil }
+                labelLength = 0
+            default:
+                return nil
+            }
+            if labelLength > 63 { return nil }
+            bytes.append(lower)
+            previous = lower
+        }
+        if bytes.last == UInt8(ascii: ".") { bytes.removeLast() } else if previous == UInt8(ascii: "-") { return nil }
+        guard !bytes.isEmpty, bytes.count <= 253, bytes.last != UInt8(ascii: ".") else { return nil }
+        let name = String(decoding: bytes, as: UTF8.self)
+        return name.hasPrefix("xn--") || name.contains(".xn--") ? nil : name
     }
 
     /// Creates a name from text already in normalised form (as read back from the store). Not validated.

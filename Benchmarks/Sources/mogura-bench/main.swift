@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MoguraCore
+import MoguraIntake
 import MoguraResolve
 import MoguraStore
 
@@ -15,6 +16,8 @@ struct Options {
     var prefixes = 1_000_000
     var withStore = false
     var emitDirectory: String?
+    var intakeCorpus: String?
+    var intakeMegabytes = 200
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -25,6 +28,8 @@ struct Options {
             case "--prefixes": prefixes = Int(iterator.next() ?? "") ?? prefixes
             case "--with-store": withStore = true
             case "--emit-queries": emitDirectory = iterator.next()
+            case "--intake": intakeCorpus = iterator.next()
+            case "--intake-megabytes": intakeMegabytes = Int(iterator.next() ?? "") ?? intakeMegabytes
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -123,6 +128,56 @@ func format(_ seconds: [Double]) -> String {
 }
 
 let options = Options(CommandLine.arguments)
+
+// Intake mode: parse throughput on the mail corpus repeated to the requested size.
+if let corpus = options.intakeCorpus {
+    // The mail fixtures, without the deliberately broken ones (a 400 KB header bomb would be most of the bytes and
+    // measure only how fast a limit trips).
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: corpus))?.filter { $0.hasSuffix(".eml") && !$0.hasPrefix("broken-") }.sorted() ?? []
+    let samples = names.compactMap { FileManager.default.contents(atPath: corpus + "/" + $0).map { [UInt8]($0) } }.filter { !$0.isEmpty }
+    var messages: [[UInt8]] = []
+    var total = 0
+    while total < options.intakeMegabytes << 20 {
+        for sample in samples {
+            messages.append(sample)
+            total += sample.count
+        }
+    }
+    print("mogura-bench intake — \(samples.count) mail fixtures repeated to \(messages.count) messages, \(total >> 20) MiB")
+    if let directory = options.emitDirectory {
+        // The same messages for the Python baseline: concatenated, with an offsets file.
+        var blob = Data()
+        var offsets = ""
+        for message in messages {
+            offsets += "\(blob.count) \(message.count)\n"
+            blob.append(contentsOf: message)
+        }
+        try? blob.write(to: URL(fileURLWithPath: directory + "/corpus.bin"))
+        try? offsets.write(toFile: directory + "/corpus.idx", atomically: true, encoding: .utf8)
+    }
+    let megabytes = Double(total) / 1_048_576
+    let parser = MIMEParser()
+    var checksum = 0
+    let parseTimes = measure(runs: options.runs) {
+        for message in messages {
+            guard let parsed = try? parser.parse(message) else { continue }
+            checksum &+= (parsed.headers["Subject"]?.utf8.count ?? 0) &+ (parsed.headers["From"]?.utf8.count ?? 0)
+                &+ (parsed.bodyText?.utf8.count ?? 0)
+        }
+    }
+    let p = summary(parseTimes)
+    print(String(format: "  MIME parse + decoded Subject, From and body text: %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
+                 megabytes / p.median, p.median, p.low, p.high, parseTimes.count))
+    let intake = Intake()
+    let intakeTimes = measure(runs: options.runs) {
+        for message in messages { checksum &+= intake.drafts(from: message, source: "bench").count }
+    }
+    let q = summary(intakeTimes)
+    print(String(format: "  full intake (parse, extraction, classification → drafts): %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
+                 megabytes / q.median, q.median, q.low, q.high, intakeTimes.count))
+    print("  (checksum \(checksum))")
+    exit(0)
+}
 let services = (0..<100_000).map { Service(id: "s\($0)", customerID: "c\($0 % 50_000)", kind: "vps") }
 let customers = (0..<50_000).map { Customer(id: "c\($0)", name: "Customer \($0)") }
 print("mogura-bench — \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")

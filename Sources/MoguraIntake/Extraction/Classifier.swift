@@ -111,28 +111,46 @@ public enum Classifier {
         "削除依頼", "差押", "裁判所", "dmca", "subpoena", "court order", "law enforcement", "counter-notice", "digital services act",
     ]
 
+    /// The rules with each keyword as UTF-8 bytes, searched as bytes: String.contains is Unicode-aware and, measured
+    /// here, took half of intake's time.
+    private static let byteRules: [(MoguraCore.Category, [(word: String, bytes: [UInt8], weight: Int)])] = rules.map { category, keywords in
+        (category, keywords.map { ($0.0, Array($0.0.utf8), $0.1) })
+    }
+    private static let legalBytes: [(String, [UInt8])] = legalWords.map { ($0, Array($0.utf8)) }
+
     /// Classifies a subject and body.
     public static func classify(subject: String, text: String) -> Result {
-        let haystack = (subject + "\n" + text.prefix(64 * 1024)).lowercased()
+        let subjectBytes = asciiLowercased(Array(subject.utf8))
+        let haystack = subjectBytes + [0x0A] + asciiLowercased(Array(text.utf8.prefix(64 * 1024)))
         var best: (MoguraCore.Category, Int, [String])?
-        for (category, keywords) in rules {
+        for (category, keywords) in byteRules {
             var score = 0
             var matched: [String] = []
-            for (keyword, weight) in keywords where haystack.contains(keyword) {
-                score += weight
-                matched.append(keyword)
+            for keyword in keywords where contains(haystack, keyword.bytes) {
+                score += keyword.weight
+                matched.append(keyword.word)
                 // A keyword in the subject counts double: reporters name the problem there.
-                if subject.lowercased().contains(keyword) { score += weight }
+                if contains(subjectBytes, keyword.bytes) { score += keyword.weight }
             }
             if score > 0 && (best == nil || score > best!.1) { best = (category, score, matched) }
         }
-        let legal = legalWords.filter { haystack.contains($0) }
+        let legal = legalBytes.filter { contains(haystack, $0.1) }.map(\.0)
         guard let (category, score, matched) = best else {
             return Result(category: .other, track: legal.isEmpty ? .termsOfService : .legal, confidence: legal.isEmpty ? 0 : 0.5, matched: legal)
         }
         return Result(
             category: category, track: legal.isEmpty ? category.defaultTrack : .legal,
             confidence: min(0.85, 0.35 + 0.1 * Double(score)), matched: matched + legal)
+    }
+
+    /// Lower-cases ASCII letters only; the keywords are lower-case ASCII or Japanese, which has no case.
+    static func asciiLowercased(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    }
+
+    /// Byte-string search: whether `needle` occurs in `haystack`.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        ByteSearch.contains(haystack, needle)
     }
 
     /// `ja` when the text is substantially Japanese, `en` when it has Latin letters, else nil.

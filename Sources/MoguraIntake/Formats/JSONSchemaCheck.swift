@@ -31,7 +31,7 @@ enum JSONSchemaCheck {
             if let maximum = schema["maxLength"] as? Int, text.count > maximum {
                 problems.append("\(path): longer than \(maximum) characters")
             }
-            if let pattern = schema["pattern"] as? String, let regex = try? NSRegularExpression(pattern: pattern),
+            if let pattern = schema["pattern"] as? String, let regex = compiled(pattern),
                 regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
             {
                 problems.append("\(path): \"\(text)\" does not match \(pattern)")
@@ -76,6 +76,19 @@ enum JSONSchemaCheck {
         case "null": value is NSNull
         default: true
         }
+    }
+
+    nonisolated(unsafe) private static var patterns: [String: NSRegularExpression] = [:]
+    private static let patternsLock = NSLock()
+
+    /// Schema patterns compiled once.
+    private static func compiled(_ pattern: String) -> NSRegularExpression? {
+        patternsLock.lock()
+        defer { patternsLock.unlock() }
+        if let regex = patterns[pattern] { return regex }
+        let regex = try? NSRegularExpression(pattern: pattern)
+        patterns[pattern] = regex
+        return regex
     }
 
     /// JSONSerialization's `true` and `1` are both NSNumbers that cast to Bool; only the boolean's class says which.

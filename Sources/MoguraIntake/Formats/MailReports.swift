@@ -178,7 +178,6 @@ struct MailReports {
 
     /// Where a pasted original's header block starts in a body, if one is there.
     static func quotedHeaderStart(_ text: String) -> Int? {
-        guard let range = text.range(of: "Received: from ") else { return nil }
-        return text.utf8.distance(from: text.startIndex, to: range.lowerBound)
+        ByteSearch.firstIndex(of: "Received: from ", in: text)
     }
 }

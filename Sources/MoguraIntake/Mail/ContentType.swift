@@ -25,52 +25,56 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 
-    /// Parses a header value.
+    /// Parses a header value (bytes; text only where it leaves the parser).
     static func parse(_ raw: [UInt8]) -> ContentType {
-        let text = stripComments(raw)
-        var index = text.startIndex
+        let bytes = stripCommentBytes(raw)
+        let count = bytes.count
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        func text(_ slice: ArraySlice<UInt8>) -> String {
+            slice.allSatisfy { $0 < 0x80 } ? String(decoding: slice, as: UTF8.self) : CharsetDecoder.decode(slice, declared: "utf-8").text
+        }
+        var i = 0
         // The token up to ";" (lenient about spaces inside "text / plain").
-        var token = ""
-        while index < text.endIndex && text[index] != ";" {
-            if !text[index].isWhitespace { token.append(text[index]) }
-            index = text.index(after: index)
+        var token: [UInt8] = []
+        while i < count && bytes[i] != UInt8(ascii: ";") {
+            if !isSpace(bytes[i]) { token.append(bytes[i] >= 0x41 && bytes[i] <= 0x5A ? bytes[i] | 0x20 : bytes[i]) }
+            i += 1
         }
         var simple: [String: String] = [:]
         var extended: [String: [Int: (value: String, encoded: Bool)]] = [:]
         var extendedCharset: [String: String] = [:]
-        while index < text.endIndex {
-            index = text.index(after: index)  // past ';'
-            while index < text.endIndex && text[index].isWhitespace { index = text.index(after: index) }
-            var name = ""
-            while index < text.endIndex && text[index] != "=" && text[index] != ";" {
-                name.append(text[index])
-                index = text.index(after: index)
-            }
-            name = name.trimmingCharacters(" \t").lowercased()
-            guard index < text.endIndex, text[index] == "=" else { continue }
-            index = text.index(after: index)
-            while index < text.endIndex && (text[index] == " " || text[index] == "\t") { index = text.index(after: index) }
-            var value = ""
-            if index < text.endIndex && text[index] == "\"" {
-                index = text.index(after: index)
-                while index < text.endIndex && text[index] != "\"" {
-                    if text[index] == "\\" {
-                        index = text.index(after: index)
-                        if index == text.endIndex { break }
+        while i < count {
+            i += 1  // past ';'
+            while i < count && isSpace(bytes[i]) { i += 1 }
+            let nameStart = i
+            while i < count && bytes[i] != UInt8(ascii: "=") && bytes[i] != UInt8(ascii: ";") { i += 1 }
+            var nameEnd = i
+            while nameEnd > nameStart && isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            let name = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self).lowercased()
+            guard i < count, bytes[i] == UInt8(ascii: "=") else { continue }
+            i += 1
+            while i < count && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+            var valueBytes: [UInt8] = []
+            if i < count && bytes[i] == UInt8(ascii: "\"") {
+                i += 1
+                while i < count && bytes[i] != UInt8(ascii: "\"") {
+                    if bytes[i] == UInt8(ascii: "\\") {
+                        i += 1
+                        if i == count { break }
                     }
-                    value.append(text[index])
-                    index = text.index(after: index)
+                    valueBytes.append(bytes[i])
+                    i += 1
                 }
-                if index < text.endIndex { index = text.index(after: index) }
-                while index < text.endIndex && text[index] != ";" { index = text.index(after: index) }
+                while i < count && bytes[i] != UInt8(ascii: ";") { i += 1 }
             } else {
-                while index < text.endIndex && text[index] != ";" {
-                    value.append(text[index])
-                    index = text.index(after: index)
-                }
-                value = value.trimmingCharacters(" \t")
+                let valueStart = i
+                while i < count && bytes[i] != UInt8(ascii: ";") { i += 1 }
+                var valueEnd = i
+                while valueEnd > valueStart && isSpace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+                valueBytes = Array(bytes[valueStart..<valueEnd])
             }
             guard !name.isEmpty else { continue }
+            let value = text(valueBytes[...])
             // RFC 2231: name*, name*N, name*N*.
             if let star = name.firstIndex(of: "*") {
                 let base = String(name[..<star])
@@ -92,47 +96,53 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
         }
         var parameters = simple
         for (name, sections) in extended {
-            var bytes: [UInt8] = []
+            var decoded: [UInt8] = []
             for key in sections.keys.sorted() {
                 let (value, encoded) = sections[key]!
-                bytes += encoded ? percentDecode(value) : Array(value.utf8)
+                decoded += encoded ? percentDecode(value) : Array(value.utf8)
             }
             let charset = extendedCharset[name].flatMap { $0.isEmpty ? nil : $0 } ?? "utf-8"
-            parameters[name] = CharsetDecoder.decode(bytes, declared: charset).text
+            parameters[name] = CharsetDecoder.decode(decoded, declared: charset).text
         }
-        for (name, value) in parameters where value.contains("=?") {
+        for (name, value) in parameters where ByteSearch.contains(value, "=?") {
             parameters[name] = EncodedWords.decode(Array(value.utf8)).text
         }
-        let lowered = token.lowercased()
-        return ContentType(value: lowered.isEmpty ? "" : lowered, parameters: parameters)
+        return ContentType(value: String(decoding: token, as: UTF8.self), parameters: parameters)
+    }
+
+    /// Removes RFC 5322 comments `( … )` outside quoted strings, as text.
+    static func stripComments(_ raw: [UInt8]) -> String {
+        let bytes = stripCommentBytes(raw)
+        return bytes.allSatisfy { $0 < 0x80 } ? String(decoding: bytes, as: UTF8.self) : CharsetDecoder.decode(bytes, declared: "utf-8").text
     }
 
     /// Removes RFC 5322 comments `( … )` outside quoted strings.
-    static func stripComments(_ raw: [UInt8]) -> String {
-        let decoded = raw.allSatisfy { $0 < 0x80 } ? String(decoding: raw, as: UTF8.self) : CharsetDecoder.decode(raw, declared: "utf-8").text
-        var result = ""
+    static func stripCommentBytes(_ raw: [UInt8]) -> [UInt8] {
+        guard raw.contains(UInt8(ascii: "(")) else { return raw }
+        var result: [UInt8] = []
+        result.reserveCapacity(raw.count)
         var depth = 0
         var quoted = false
         var escaped = false
-        for character in decoded {
+        for byte in raw {
             if escaped {
                 escaped = false
-                if depth == 0 { result.append(character) }
+                if depth == 0 { result.append(byte) }
                 continue
             }
-            switch character {
-            case "\\":
+            switch byte {
+            case UInt8(ascii: "\\"):
                 escaped = true
-                if depth == 0 { result.append(character) }
-            case "\"" where depth == 0:
+                if depth == 0 { result.append(byte) }
+            case UInt8(ascii: "\"") where depth == 0:
                 quoted.toggle()
-                result.append(character)
-            case "(" where !quoted:
+                result.append(byte)
+            case UInt8(ascii: "(") where !quoted:
                 depth += 1
-            case ")" where !quoted && depth > 0:
+            case UInt8(ascii: ")") where !quoted && depth > 0:
                 depth -= 1
             default:
-                if depth == 0 { result.append(character) }
+                if depth == 0 { result.append(byte) }
             }
         }
         return result

@@ -6,7 +6,16 @@ public struct HeaderField: Hashable, Sendable {
     public let rawValue: [UInt8]
 
     /// The value decoded for display: RFC 2047 encoded words and raw 8-bit text turned into Unicode.
-    public var value: String { EncodedWords.decode(rawValue).text.trimmingLineEnds() }
+    public var value: String {
+        // Most values are plain ASCII without encoded words: only their line ends need removing.
+        if rawValue.allSatisfy({ $0 < 0x80 }) && !ByteSearch.contains(rawValue, [UInt8(ascii: "="), UInt8(ascii: "?")]) {
+            var bytes = rawValue.filter { $0 != 0x0D && $0 != 0x0A }[...]
+            while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+            while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return EncodedWords.decode(rawValue).text.trimmingLineEnds()
+    }
 
     /// The raw value as ASCII-ish text (encoded words left as they are), for structured parsing.
     public var rawText: String { String(decoding: rawValue, as: UTF8.self) }
