@@ -33,7 +33,8 @@ public struct IngestPipeline: ReportSink {
     }
 
     /// Parses `raw` and stores its reports and the bytes in one transaction.
-    public func ingest(_ raw: [UInt8], source: String, channel: ReportChannel, annotate: (ReportDraft) -> ReportDraft = { $0 }) async throws -> Result {
+    public func ingest(_ raw: [UInt8], source: String, channel: ReportChannel, annotate: (ReportDraft) -> ReportDraft = { $0 }) async throws -> Result
+    {
         let drafts = intake.drafts(from: raw, source: source).map(annotate)
         let now = Timestamp.now()
         let reports = drafts.map { $0.report(receivedAt: now, channel: channel) }

@@ -77,10 +77,11 @@ public struct LMTPServer: ServiceLifecycle.Service {
         case .unixSocket(let path):
             server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
         }
-        let bound = server.channel.localAddress.map { address -> String in
-            if let port = address.port, let ip = address.ipAddress { return "\(ip):\(port)" }
-            return address.pathname.map { "unix:\($0)" } ?? "\(address)"
-        } ?? address.description
+        let bound =
+            server.channel.localAddress.map { address -> String in
+                if let port = address.port, let ip = address.ipAddress { return "\(ip):\(port)" }
+                return address.pathname.map { "unix:\($0)" } ?? "\(address)"
+            } ?? address.description
         logger.notice("LMTP listening", metadata: ["address": "\(bound)"])
         onListening(bound)
         do {
@@ -162,7 +163,8 @@ public struct LMTPServer: ServiceLifecycle.Service {
             let receipt = try await sink.submit(reader.message, source: "lmtp", channel: .mail)
             faultPoint("lmtp-after-commit")
             let ids = receipt.reportIDs.map { "#\($0)" }.joined(separator: ", ")
-            let summary = receipt.duplicates == receipt.reportIDs.count && !receipt.reportIDs.isEmpty ? "already stored as \(ids)" : "stored as \(ids)"
+            let summary =
+                receipt.duplicates == receipt.reportIDs.count && !receipt.reportIDs.isEmpty ? "already stored as \(ids)" : "stored as \(ids)"
             logger.info("LMTP message stored", metadata: ["peer": "\(peer)", "reports": "\(ids)", "duplicates": "\(receipt.duplicates)"])
             return machine.messageReceived(.stored(summary))
         } catch {

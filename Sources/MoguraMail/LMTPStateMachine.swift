@@ -52,7 +52,9 @@ public struct LMTPStateMachine: Sendable {
         case "LHLO":
             guard !argument.isEmpty else { return .reply("501 5.5.4 LHLO needs a host name") }
             state = .ready
-            return .reply(["250-\(hostname)", "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250 SIZE \(maximumMessageBytes)"].joined(separator: "\r\n"))
+            return .reply(
+                ["250-\(hostname)", "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250 SIZE \(maximumMessageBytes)"].joined(
+                    separator: "\r\n"))
         case "HELO", "EHLO":
             return .reply("500 5.5.1 this is an LMTP server; say LHLO")
         case "MAIL":

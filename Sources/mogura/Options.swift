@@ -33,7 +33,6 @@ struct LoggingOptions: ParsableArguments {
             valueName: "level"))
     var level: LogLevel = .warning
 
-
     func makeLogger(_ label: String = "mogura") -> Logger {
         LoggingBootstrap.once()
         var logger = Logger(label: label)

@@ -26,8 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
               mogura serve --lmtp 127.0.0.1:0               # a free port, printed on start
             """)
 
-    @Option(name: .customLong("lmtp"), help: ArgumentHelp(
-        "Where the LMTP listener listens: host:port, unix:/path/to/socket, or off.", valueName: "address"))
+    @Option(
+        name: .customLong("lmtp"),
+        help: ArgumentHelp(
+            "Where the LMTP listener listens: host:port, unix:/path/to/socket, or off.", valueName: "address"))
     var lmtp = "127.0.0.1:2424"
 
     @Option(name: .customLong("hostname"), help: ArgumentHelp("The host name in greetings.", valueName: "name"))
@@ -63,14 +65,15 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any ServiceLifecycle.Service] = [storeService]
         if lmtp != "off" {
             let pipeline = IngestPipeline(intake: Intake(options: IntakeOptions(timestampParser: try zone.parser())), store: database, actor: "lmtp")
-            services.append(LMTPServer(
-                address: try Self.address(lmtp), sink: MigratedSink(pipeline: pipeline, ready: storeService), logger: logger, hostname: hostname,
-                maximumMessageBytes: maximumMessageBytes,
-                onListening: { address in
-                    // Written straight to the file descriptor: scripts and tests wait for this line.
-                    FileHandle.standardOutput.write(Data("mogura serve: LMTP listening on \(address) (\(configuration))\n".utf8))
-                },
-                faultPoint: { FaultPoints.hit($0) }))
+            services.append(
+                LMTPServer(
+                    address: try Self.address(lmtp), sink: MigratedSink(pipeline: pipeline, ready: storeService), logger: logger, hostname: hostname,
+                    maximumMessageBytes: maximumMessageBytes,
+                    onListening: { address in
+                        // Written straight to the file descriptor: scripts and tests wait for this line.
+                        FileHandle.standardOutput.write(Data("mogura serve: LMTP listening on \(address) (\(configuration))\n".utf8))
+                    },
+                    faultPoint: { FaultPoints.hit($0) }))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

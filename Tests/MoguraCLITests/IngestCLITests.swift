@@ -17,7 +17,9 @@ struct IngestCLITests {
     }
 
     @Test func dryRunPrintsTheContract() throws {
-        let result = try CommandRunner.run(["ingest", "--dry-run", "--format", "json", fixture("ja-iso2022jp-forwarded-spam.eml"), fixture("2023-06-22-scan_dns-asn-jp.csv")])
+        let result = try CommandRunner.run([
+            "ingest", "--dry-run", "--format", "json", fixture("ja-iso2022jp-forwarded-spam.eml"), fixture("2023-06-22-scan_dns-asn-jp.csv"),
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = try jsonLines(result.standardOutput)
         #expect(lines.count == 4)
@@ -44,7 +46,8 @@ struct IngestCLITests {
         let first = try CommandRunner.run(["ingest"] + inputs + ["--data-dir", data])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput.contains("3 inputs, 4 reports: 4 stored, 0 already stored, 1 unparsed (kept for triage)"))
-        #expect(first.standardOutput.contains("broken-header-bomb.eml: 1 report (1 other), stored; kept for triage: limit: header section larger than"))
+        #expect(
+            first.standardOutput.contains("broken-header-bomb.eml: 1 report (1 other), stored; kept for triage: limit: header section larger than"))
         let second = try CommandRunner.run(["ingest"] + inputs + ["--data-dir", data])
         #expect(second.standardOutput.contains("3 inputs, 4 reports: 0 stored, 4 already stored"))
 

@@ -22,9 +22,10 @@ struct LMTPStateMachineTests {
         #expect(machine.command("RCPT TO:<security@provider.example>") == .reply("250 2.1.5 recipient ok"))
         #expect(machine.envelope?.recipients == ["abuse@provider.example", "security@provider.example"])
         #expect(machine.command("DATA") == .startData("354 start mail input; end with <CRLF>.<CRLF>"))
-        #expect(machine.messageReceived(.stored("stored as #1")) == [
-            "250 2.0.0 <abuse@provider.example> stored as #1", "250 2.0.0 <security@provider.example> stored as #1",
-        ])
+        #expect(
+            machine.messageReceived(.stored("stored as #1")) == [
+                "250 2.0.0 <abuse@provider.example> stored as #1", "250 2.0.0 <security@provider.example> stored as #1",
+            ])
         #expect(machine.envelope == nil)
         #expect(machine.command("MAIL FROM:<>") == .reply("250 2.1.0 sender ok"))
         #expect(machine.command("RSET") == .reply("250 2.0.0 reset"))
@@ -68,7 +69,9 @@ struct LMTPStateMachineTests {
         var machine = LMTPStateMachine(hostname: "m")
         let verbs = ["LHLO a", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA", "RSET", "NOOP", "QUIT", "VRFY x", "MAIL FROM:", "RCPT TO:"]
         for round in 0..<20_000 {
-            let line = round % 3 == 0 ? String(decoding: random.bytes(count: Int(random.next() % 40)), as: UTF8.self) : verbs[Int(random.next() % UInt64(verbs.count))]
+            let line =
+                round % 3 == 0
+                ? String(decoding: random.bytes(count: Int(random.next() % 40)), as: UTF8.self) : verbs[Int(random.next() % UInt64(verbs.count))]
             switch machine.command(line) {
             case .reply(let text), .startData(let text), .close(let text):
                 #expect(text.count >= 3 && text.prefix(3).allSatisfy(\.isNumber))

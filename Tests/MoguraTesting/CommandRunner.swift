@@ -17,7 +17,8 @@ public enum CommandRunner {
     }
 
     /// Starts `mogura` with `arguments` and returns the running process and its output pipes.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], standardInput: Bool = false) throws -> (Process, Pipe, Pipe) {
+    public static func start(_ arguments: [String], environment: [String: String] = [:], standardInput: Bool = false) throws -> (Process, Pipe, Pipe)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: moguraPath)
         process.arguments = arguments
@@ -94,7 +95,8 @@ public final class ServeProcess: @unchecked Sendable {
         self.errors = errors
         try waitFor("mogura serve to listen on \(lmtpPort)") {
             guard process.isRunning else {
-                throw PostfixError(message: "mogura serve exited early: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+                throw PostfixError(
+                    message: "mogura serve exited early: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
             }
             return FreePort.accepts(port: lmtpPort)
         }

@@ -118,7 +118,8 @@ public final class PostfixInstance: @unchecked Sendable {
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else {
-            throw PostfixError(message: "\(executable) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log.suffix(2_000))")
+            throw PostfixError(
+                message: "\(executable) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log.suffix(2_000))")
         }
         return text
     }
@@ -179,7 +180,10 @@ public enum SMTPClient {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.which("python3") ?? "/usr/bin/python3")
         let recipientList = recipients.map { "'\($0)'" }.joined(separator: ",")
-        process.arguments = ["-c", "import smtplib,sys; s=smtplib.SMTP('\(host)', \(port)); s.sendmail('\(from)', [\(recipientList)], sys.stdin.buffer.read()); s.quit()"]
+        process.arguments = [
+            "-c",
+            "import smtplib,sys; s=smtplib.SMTP('\(host)', \(port)); s.sendmail('\(from)', [\(recipientList)], sys.stdin.buffer.read()); s.quit()",
+        ]
         let input = Pipe()
         let errors = Pipe()
         process.standardInput = input

@@ -133,7 +133,8 @@ let options = Options(CommandLine.arguments)
 if let corpus = options.intakeCorpus {
     // The mail fixtures, without the deliberately broken ones (a 400 KB header bomb would be most of the bytes and
     // measure only how fast a limit trips).
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: corpus))?.filter { $0.hasSuffix(".eml") && !$0.hasPrefix("broken-") }.sorted() ?? []
+    let names =
+        (try? FileManager.default.contentsOfDirectory(atPath: corpus))?.filter { $0.hasSuffix(".eml") && !$0.hasPrefix("broken-") }.sorted() ?? []
     let samples = names.compactMap { FileManager.default.contents(atPath: corpus + "/" + $0).map { [UInt8]($0) } }.filter { !$0.isEmpty }
     var messages: [[UInt8]] = []
     var total = 0
@@ -161,20 +162,25 @@ if let corpus = options.intakeCorpus {
     let parseTimes = measure(runs: options.runs) {
         for message in messages {
             guard let parsed = try? parser.parse(message) else { continue }
-            checksum &+= (parsed.headers["Subject"]?.utf8.count ?? 0) &+ (parsed.headers["From"]?.utf8.count ?? 0)
+            checksum &+=
+                (parsed.headers["Subject"]?.utf8.count ?? 0) &+ (parsed.headers["From"]?.utf8.count ?? 0)
                 &+ (parsed.bodyText?.utf8.count ?? 0)
         }
     }
     let p = summary(parseTimes)
-    print(String(format: "  MIME parse + decoded Subject, From and body text: %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
-                 megabytes / p.median, p.median, p.low, p.high, parseTimes.count))
+    print(
+        String(
+            format: "  MIME parse + decoded Subject, From and body text: %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
+            megabytes / p.median, p.median, p.low, p.high, parseTimes.count))
     let intake = Intake()
     let intakeTimes = measure(runs: options.runs) {
         for message in messages { checksum &+= intake.drafts(from: message, source: "bench").count }
     }
     let q = summary(intakeTimes)
-    print(String(format: "  full intake (parse, extraction, classification → drafts): %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
-                 megabytes / q.median, q.median, q.low, q.high, intakeTimes.count))
+    print(
+        String(
+            format: "  full intake (parse, extraction, classification → drafts): %.1f MiB/s on one core (median %.2f s, range %.2f–%.2f, %d runs)",
+            megabytes / q.median, q.median, q.low, q.high, intakeTimes.count))
     print("  (checksum \(checksum))")
     exit(0)
 }
@@ -196,21 +202,21 @@ if options.withStore {
         services: services.map { Located($0, at: SourceLocation(file: "bench", line: 1)) },
         assignments: mixed.enumerated().map { Located($1, at: SourceLocation(file: "bench", line: $0 + 2)) })
     do {
-            try await StoreFactory.withStore(.sqlite(directory: directory), logger: logger) { store in
-                let importStart = ContinuousClock.now
-                _ = try await store.importInventory(document, mode: .replaceAssignments, actor: "bench")
-                print("\n[store] SQLite import of \(mixed.count) assignments: \(ContinuousClock.now - importStart)")
-                var reads: [Double] = []
-                var builds: [Double] = []
-                for _ in 0..<options.runs {
-                    let readStart = ContinuousClock.now
-                    let snapshot = try await store.loadInventory()
-                    reads.append(seconds(ContinuousClock.now - readStart))
-                    builds += measure(runs: 1) { _ = InventoryIndex(snapshot) }
-                }
-                let total = zip(reads, builds).map { $0 + $1 }
-                print("  load from SQLite into the index: \(format(total)); reading rows \(format(reads)); building \(format(builds))")
+        try await StoreFactory.withStore(.sqlite(directory: directory), logger: logger) { store in
+            let importStart = ContinuousClock.now
+            _ = try await store.importInventory(document, mode: .replaceAssignments, actor: "bench")
+            print("\n[store] SQLite import of \(mixed.count) assignments: \(ContinuousClock.now - importStart)")
+            var reads: [Double] = []
+            var builds: [Double] = []
+            for _ in 0..<options.runs {
+                let readStart = ContinuousClock.now
+                let snapshot = try await store.loadInventory()
+                reads.append(seconds(ContinuousClock.now - readStart))
+                builds += measure(runs: 1) { _ = InventoryIndex(snapshot) }
             }
+            let total = zip(reads, builds).map { $0 + $1 }
+            print("  load from SQLite into the index: \(format(total)); reading rows \(format(reads)); building \(format(builds))")
+        }
     } catch {
         print("store benchmark failed: \(error)")
     }
@@ -241,8 +247,12 @@ for family in ["IPv4", "IPv6"] {
         // The store phase already grew the heap; resident-size deltas would mean nothing.
         print(String(format: "  index memory: %.1f bytes per prefix in the prefix table", Double(tableBytes) / Double(prefixCount)))
     } else {
-        print(String(format: "  index memory: %.1f bytes per prefix in the prefix table; process growth while building the index %.1f bytes per prefix; the Assignment records themselves %.1f bytes each",
-                     Double(tableBytes) / Double(prefixCount), Double(after - before) / Double(prefixCount), Double(before - beforeRecords) / Double(assignments.count)))
+        print(
+            String(
+                format:
+                    "  index memory: %.1f bytes per prefix in the prefix table; process growth while building the index %.1f bytes per prefix; the Assignment records themselves %.1f bytes each",
+                Double(tableBytes) / Double(prefixCount), Double(after - before) / Double(prefixCount),
+                Double(before - beforeRecords) / Double(assignments.count)))
     }
     // Queries: half inside a random assigned prefix, half anywhere; times spread over two years.
     var random = Random(state: isV4 ? 11 : 12)
@@ -274,7 +284,8 @@ for family in ["IPv4", "IPv6"] {
             hits = found
         }
         let s = summary(seconds)
-        print(String(format: "  lookups: %.2f M/s on one core (%@; %d%% matched)", Double(count) / s.median / 1e6, format(seconds), hits * 100 / count))
+        print(
+            String(format: "  lookups: %.2f M/s on one core (%@; %d%% matched)", Double(count) / s.median / 1e6, format(seconds), hits * 100 / count))
     } else {
         var addresses = [UInt128](repeating: 0, count: count)
         for i in 0..<count {
@@ -290,7 +301,7 @@ for family in ["IPv4", "IPv6"] {
             hits = found
         }
         let s = summary(seconds)
-        print(String(format: "  lookups: %.2f M/s on one core (%@; %d%% matched)", Double(count) / s.median / 1e6, format(seconds), hits * 100 / count))
+        print(
+            String(format: "  lookups: %.2f M/s on one core (%@; %d%% matched)", Double(count) / s.median / 1e6, format(seconds), hits * 100 / count))
     }
 }
-

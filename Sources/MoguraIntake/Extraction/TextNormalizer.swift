@@ -44,7 +44,11 @@ public enum TextNormalizer {
     /// too common in prose.
     static func refang(_ text: String) -> String {
         var bytes = Array(text.utf8)
-        guard bytes.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "{") || $0 | 0x20 == UInt8(ascii: "x") || $0 == UInt8(ascii: "*") })
+        guard
+            bytes.contains(where: {
+                $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "{") || $0 | 0x20 == UInt8(ascii: "x")
+                    || $0 == UInt8(ascii: "*")
+            })
         else { return text }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)

@@ -10,7 +10,9 @@ enum XARFMail {
         if isXARF {
             // Part 2 is the report; be lenient and take the first part that reads as a YAML mapping with Report-Type.
             for part in leaves.dropFirst() {
-                guard let text = part.text?.text, ByteSearch.contains(text, "Report-Type") || ByteSearch.contains(text, "Reported-From") else { continue }
+                guard let text = part.text?.text, ByteSearch.contains(text, "Report-Type") || ByteSearch.contains(text, "Reported-From") else {
+                    continue
+                }
                 return [XARFYAML.draft(text, base: base, evidence: leaves.last, options: options)]
             }
             var draft = base
