@@ -39,26 +39,29 @@ public enum CaseSubject: Hashable, Sendable, CustomStringConvertible {
 
 /// Where a terms-of-service case stands.
 ///
-/// `new → triaged → notified → awaitingCustomer → suspended → resolved → closed`, with a reopen from `resolved`
-/// when a new report arrives in time. Legal-track cases do not use these states beyond `new` and `closed`;
-/// `MoguraLegal` tracks their requests.
+/// `new → triaged → notified → awaitingCustomer → suspended → resolved → closed`; a customer's answer ("fixed")
+/// moves an open case to `review`, where staff check the fix and resolve it (resuming a suspended service) or send
+/// it back; a new report soon after resolution reopens it (`resolved → triaged`). Legal-track cases do not use
+/// these states beyond `new` and `closed`; `MoguraLegal` tracks their requests.
 public enum CaseState: String, Hashable, Sendable, Codable, CaseIterable {
     case new
     case triaged
     case notified
     case awaitingCustomer = "awaiting-customer"
     case suspended
+    case review
     case resolved
     case closed
 
     /// The states this one may move to.
     public var successors: Set<CaseState> {
         switch self {
-        case .new: [.triaged, .notified, .suspended, .resolved, .closed]
-        case .triaged: [.notified, .suspended, .resolved, .closed]
-        case .notified: [.awaitingCustomer, .suspended, .resolved, .closed]
-        case .awaitingCustomer: [.notified, .suspended, .resolved, .closed]
-        case .suspended: [.awaitingCustomer, .resolved, .closed]
+        case .new: [.triaged, .notified, .awaitingCustomer, .suspended, .review, .resolved, .closed]
+        case .triaged: [.notified, .awaitingCustomer, .suspended, .review, .resolved, .closed]
+        case .notified: [.awaitingCustomer, .suspended, .review, .resolved, .closed]
+        case .awaitingCustomer: [.notified, .suspended, .review, .resolved, .closed]
+        case .suspended: [.awaitingCustomer, .review, .resolved, .closed]
+        case .review: [.notified, .awaitingCustomer, .suspended, .resolved, .closed]
         case .resolved: [.closed, .triaged]
         case .closed: []
         }
@@ -93,13 +96,22 @@ public struct Case: Hashable, Sendable, Codable, Identifiable {
     public var deadline: Timestamp?
     /// The staff member working it.
     public var assignee: String?
+    /// A random token that ties mail about the case (notices, the customer's replies) to it.
+    public var token: String
+    /// The playbook the case runs, by name (none for the legal track).
+    public var playbook: String?
+    /// When it was last resolved, for reopening.
+    public var resolvedAt: Timestamp?
 
     /// Creates a case.
     public init(
         id: Int64? = nil, track: Track, category: Category, subject: CaseSubject, customerID: String? = nil,
         state: CaseState = .new, openedAt: Timestamp, updatedAt: Timestamp? = nil, deadline: Timestamp? = nil,
-        assignee: String? = nil
+        assignee: String? = nil, token: String = "", playbook: String? = nil, resolvedAt: Timestamp? = nil
     ) {
+        self.token = token
+        self.playbook = playbook
+        self.resolvedAt = resolvedAt
         self.id = id
         self.track = track
         self.category = category
@@ -134,6 +146,8 @@ public struct ActionKind: RawRepresentable, Hashable, Sendable, Codable, CustomS
 public enum ActionState: String, Hashable, Sendable, Codable, CaseIterable {
     /// Decided, waiting for its time or for approval.
     case planned
+    /// Handed to a worker.
+    case running
     /// Approved by a person where the playbook asks for it.
     case approved
     /// Carried out successfully.
@@ -163,11 +177,25 @@ public struct Action: Hashable, Sendable, Codable, Identifiable {
     public var attempts: Int
     /// The last error, if the last attempt failed.
     public var lastError: String?
+    /// The playbook step this action carries out (0-based), or nil for actions outside the ladder (resume,
+    /// acknowledgements).
+    public var step: Int?
+    /// Whether a person must approve the action before it runs.
+    public var requiresApproval: Bool
+    /// Who approved it.
+    public var approvedBy: String?
+    /// The notice template, for mail actions.
+    public var template: String?
+    /// When it was carried out (or skipped).
+    public var doneAt: Timestamp?
+    /// What the connector reported (a Message-ID, an HTTP status, an exit code).
+    public var result: String?
 
     /// Creates an action.
     public init(
         id: Int64? = nil, caseID: Int64, kind: ActionKind, state: ActionState = .planned, dueAt: Timestamp,
-        idempotencyKey: String, attempts: Int = 0, lastError: String? = nil
+        idempotencyKey: String, attempts: Int = 0, lastError: String? = nil, step: Int? = nil, requiresApproval: Bool = false,
+        approvedBy: String? = nil, template: String? = nil, doneAt: Timestamp? = nil, result: String? = nil
     ) {
         self.id = id
         self.caseID = caseID
@@ -177,6 +205,17 @@ public struct Action: Hashable, Sendable, Codable, Identifiable {
         self.idempotencyKey = idempotencyKey
         self.attempts = attempts
         self.lastError = lastError
+        self.step = step
+        self.requiresApproval = requiresApproval
+        self.approvedBy = approvedBy
+        self.template = template
+        self.doneAt = doneAt
+        self.result = result
+    }
+
+    /// Whether the action may run now: planned, and approved if it needs approval.
+    public var isRunnable: Bool {
+        (state == .planned || state == .approved) && (!requiresApproval || approvedBy != nil)
     }
 }
 

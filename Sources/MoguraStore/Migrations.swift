@@ -192,6 +192,23 @@ enum Schema {
                 "CREATE INDEX reports_triage ON reports(case_id, received_at)",
             ]
         },
+        Migration(version: 3, name: "desk: correlation, case tokens, playbook actions") { _ in
+            [
+                "ALTER TABLE reports ADD COLUMN correlated_at BIGINT",
+                "ALTER TABLE reports ADD COLUMN triage_reason TEXT",
+                "CREATE INDEX reports_uncorrelated ON reports(id) WHERE correlated_at IS NULL",
+                "ALTER TABLE cases ADD COLUMN token TEXT",
+                "ALTER TABLE cases ADD COLUMN playbook TEXT",
+                "ALTER TABLE cases ADD COLUMN resolved_at BIGINT",
+                "CREATE UNIQUE INDEX cases_token ON cases(token)",
+                "ALTER TABLE actions ADD COLUMN step INTEGER",
+                "ALTER TABLE actions ADD COLUMN requires_approval INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE actions ADD COLUMN approved_by TEXT",
+                "ALTER TABLE actions ADD COLUMN template TEXT",
+                "ALTER TABLE actions ADD COLUMN done_at BIGINT",
+                "ALTER TABLE actions ADD COLUMN result TEXT",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -3,22 +3,7 @@ import SQLKit
 
 extension SQLStore {
     public func enqueue(_ job: JobDraft) async throws -> Job {
-        try await transaction { database in
-            let inserted = try await self.rows(
-                database,
-                """
-                INSERT INTO jobs (queue, payload, state, run_at, attempts, max_attempts, dedupe_key, created_at)
-                VALUES (\(bind: job.queue), \(bind: job.payload), 'ready', \(bind: job.runAt.microseconds), 0,
-                        \(bind: job.maxAttempts), \(bind: job.dedupeKey), \(bind: Timestamp.now().microseconds))
-                ON CONFLICT (dedupe_key) DO NOTHING
-                RETURNING \(unsafeRaw: Self.jobFields)
-                """)
-            if let row = inserted.first { return try Self.job(from: row) }
-            guard let key = job.dedupeKey,
-                let row = try await self.rows(database, "SELECT \(unsafeRaw: Self.jobFields) FROM jobs WHERE dedupe_key = \(bind: key)").first
-            else { throw StoreError("a job was neither inserted nor found") }
-            return try Self.job(from: row)
-        }
+        try await transaction { try await SQLTransaction(store: self, database: $0).enqueue(job) }
     }
 
     public func claimJobs(queue: String, limit: Int, worker: String, lease: Duration, now: Timestamp) async throws -> [Job] {

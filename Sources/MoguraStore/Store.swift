@@ -18,6 +18,9 @@ public protocol Store: Sendable {
     /// Which engine this is, for messages and tests.
     var engine: StoreEngineKind { get }
 
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) async throws -> R) async throws -> R
+
     // MARK: Inventory
 
     /// Imports customers, services and assignments, all or nothing.

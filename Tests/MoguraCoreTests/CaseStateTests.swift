@@ -11,7 +11,8 @@ struct CaseStateTests {
         #expect(CaseState.resolved.canMove(to: .triaged))  // reopened
         #expect(!CaseState.closed.canMove(to: .new))
         #expect(!CaseState.resolved.canMove(to: .suspended))
-        #expect(CaseState.allCases.filter(\.isOpen) == [.new, .triaged, .notified, .awaitingCustomer, .suspended])
+        #expect(CaseState.allCases.filter(\.isOpen) == [.new, .triaged, .notified, .awaitingCustomer, .suspended, .review])
+        #expect(CaseState.suspended.canMove(to: .review) && CaseState.review.canMove(to: .resolved) && CaseState.review.canMove(to: .suspended))
     }
 
     @Test func categoriesHaveTracksAndBilingualTitles() {

@@ -37,7 +37,7 @@ struct StoreContractTests {
     func migrationsApplyOnceAndReopen(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
             #expect(store.engine == engine)
-            #expect(try await store.schemaVersion() == 2)
+            #expect(try await store.schemaVersion() == 3)
             #expect(try await store.migrate() == [])  // already applied
             #expect(try await store.verifyAuditChain().isIntact)
         }
@@ -257,7 +257,10 @@ struct StoreContractTests {
             #expect(first.id == second.id)
             try await store.updateAction(try #require(first.id), state: .done, attempts: 1, lastError: nil, at: now)
             #expect(try await store.actions(inCase: caseID).map(\.state) == [.done])
-            #expect(try await store.auditEvents(after: 1, limit: 10).map(\.action) == ["report.ingest", "case.open", "case.state", "case.state"])
+            #expect(
+                try await store.auditEvents(after: 1, limit: 10).map(\.action) == [
+                    "report.ingest", "case.open", "case.state", "case.state", "action.done",
+                ])
         }
     }
 
