@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "MoguraCore", swiftSettings: upcoming),
@@ -49,7 +51,23 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
-        .target(name: "MoguraDesk", dependencies: ["MoguraCore", "MoguraIntake", "MoguraStore", "MoguraResolve"], swiftSettings: upcoming),
+        .target(
+            name: "MoguraDesk",
+            dependencies: [
+                "MoguraCore", "MoguraIntake", "MoguraStore", "MoguraResolve",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "MoguraMail",
             dependencies: [
@@ -88,6 +106,9 @@ let package = Package(
                 "MoguraCore", "MoguraStore", "MoguraResolve",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/MoguraTesting",
@@ -100,6 +121,7 @@ let package = Package(
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(name: "MoguraDeskTests", dependencies: ["MoguraDesk", "MoguraTesting"], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

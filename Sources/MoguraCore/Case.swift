@@ -190,13 +190,17 @@ public struct Action: Hashable, Sendable, Codable, Identifiable {
     public var doneAt: Timestamp?
     /// What the connector reported (a Message-ID, an HTTP status, an exit code).
     public var result: String?
+    /// Whom or what the action is for when that is not the case's subject: `report:17` for the acknowledgement of
+    /// report 17.
+    public var target: String?
 
     /// Creates an action.
     public init(
         id: Int64? = nil, caseID: Int64, kind: ActionKind, state: ActionState = .planned, dueAt: Timestamp,
         idempotencyKey: String, attempts: Int = 0, lastError: String? = nil, step: Int? = nil, requiresApproval: Bool = false,
-        approvedBy: String? = nil, template: String? = nil, doneAt: Timestamp? = nil, result: String? = nil
+        approvedBy: String? = nil, template: String? = nil, doneAt: Timestamp? = nil, result: String? = nil, target: String? = nil
     ) {
+        self.target = target
         self.id = id
         self.caseID = caseID
         self.kind = kind

@@ -97,12 +97,27 @@ public struct PlannedAction: Hashable, Sendable {
     public var step: Int?
     public var requiresApproval: Bool
     public var template: String?
+    public var target: String?
+
+    /// Creates a planned action.
+    public init(
+        kind: ActionKind, dueAt: Timestamp, idempotencyKey: String, step: Int? = nil, requiresApproval: Bool = false, template: String? = nil,
+        target: String? = nil
+    ) {
+        self.kind = kind
+        self.dueAt = dueAt
+        self.idempotencyKey = idempotencyKey
+        self.step = step
+        self.requiresApproval = requiresApproval
+        self.template = template
+        self.target = target
+    }
 
     /// The action to store for a case.
     public func action(caseID: Int64) -> Action {
         Action(
             caseID: caseID, kind: kind, dueAt: dueAt, idempotencyKey: idempotencyKey, step: step, requiresApproval: requiresApproval,
-            template: template)
+            template: template, target: target)
     }
 }
 
@@ -110,8 +125,12 @@ public struct PlannedAction: Hashable, Sendable {
 public struct Decision: Hashable, Sendable {
     /// Actions to plan.
     public var plan: [PlannedAction]
-    /// Planned actions no longer wanted (the case was resolved, or the customer answered), by id.
+    /// Planned actions no longer wanted (the case was resolved, or the customer answered), by id. They are
+    /// recorded as skipped with ``stoppedResult``, so the step is planned again if the case returns to the ladder.
     public var skip: [Int64]
+
+    /// The result recorded on a ladder step skipped because its case left the ladder.
+    public static let stoppedResult = "stopped: the case left the ladder"
 }
 
 /// Decides what a case needs next: a pure function of the case, its playbook, its actions so far and the time.
@@ -119,33 +138,45 @@ public struct Decision: Hashable, Sendable {
 /// - Legal-track cases, cases without a playbook, and cases in review, resolved or closed get no new steps.
 /// - The ladder advances one step at a time: the next step is planned once the previous one is done, due its
 ///   delay after that (the first step its delay after the case opened). A failed step stops the ladder for a
-///   person to look at; a skipped one lets it go on.
-/// - When a case leaves the open states (or goes to review), planned ladder steps are skipped.
+///   person to look at; one a person skipped lets it go on.
+/// - When a case leaves the open states (or goes to review), planned ladder steps are skipped; when it comes
+///   back (staff send a review back, a new report reopens it), the stopped step is planned again.
 ///
 /// ```swift
 /// let decision = decide(case: kase, playbook: playbooks.playbook(for: kase.category, track: kase.track), actions: actions, now: now)
 /// ```
 public func decide(case kase: Case, playbook: Playbook?, actions: [Action], now: Timestamp) -> Decision {
-    let ladder = actions.filter { $0.step != nil }.sorted { ($0.step ?? 0) < ($1.step ?? 0) }
+    let ladder = actions.filter { $0.step != nil }.sorted { (($0.step ?? 0), $0.id ?? 0) < (($1.step ?? 0), $1.id ?? 0) }
     let waiting = ladder.filter { $0.state == .planned || $0.state == .approved }
     guard kase.track == .termsOfService, let playbook, let id = kase.id else { return Decision(plan: [], skip: []) }
     guard kase.state.isOpen && kase.state != .review else {
         return Decision(plan: [], skip: waiting.compactMap(\.id))
     }
-    let next = (ladder.last?.step).map { $0 + 1 } ?? 0
-    guard next < playbook.steps.count else { return Decision(plan: [], skip: []) }
-    let base: Timestamp
+    var next = 0
+    var base = kase.openedAt
     if let previous = ladder.last {
         switch previous.state {
-        case .done, .skipped: base = previous.doneAt ?? now
-        default: return Decision(plan: [], skip: [])  // still pending, or failed: a person must look
+        case .done:
+            next = (previous.step ?? 0) + 1
+            base = previous.doneAt ?? now
+        case .skipped where previous.result == Decision.stoppedResult:
+            // The case left the ladder (review, resolution) and came back: the stopped step is planned again, on
+            // its original schedule (so it is due at once if that time has passed).
+            next = previous.step ?? 0
+            base = ladder.last { $0.state == .done }?.doneAt ?? kase.openedAt
+        case .skipped:
+            next = (previous.step ?? 0) + 1
+            base = previous.doneAt ?? now
+        default:
+            return Decision(plan: [], skip: [])  // still pending, or failed: a person must look
         }
-    } else {
-        base = kase.openedAt
     }
+    guard next < playbook.steps.count else { return Decision(plan: [], skip: []) }
     let step = playbook.steps[next]
+    let earlier = ladder.filter { $0.step == next }.count
     let planned = PlannedAction(
-        kind: step.action, dueAt: base.adding(seconds: step.after), idempotencyKey: "case:\(id):step:\(next)", step: next,
+        kind: step.action, dueAt: base.adding(seconds: step.after),
+        idempotencyKey: "case:\(id):step:\(next)" + (earlier > 0 ? ":\(earlier + 1)" : ""), step: next,
         requiresApproval: step.requiresApproval, template: step.template ?? step.action.rawValue)
     return Decision(plan: [planned], skip: [])
 }

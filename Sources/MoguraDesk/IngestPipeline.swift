@@ -3,7 +3,7 @@ public import MoguraIntake
 public import MoguraStore
 
 /// The first stage of the pipeline: bytes in, drafts made (`MoguraIntake`), reports stored with their raw bytes
-/// (`MoguraStore`). Correlation into cases comes next, with the desk.
+/// (`MoguraStore`). A customer's reply to a notice is marked with its case; the ``Correlator`` files it.
 ///
 /// ```swift
 /// let pipeline = IngestPipeline(intake: Intake(), store: store, actor: "lmtp")
@@ -16,12 +16,15 @@ public struct IngestPipeline: ReportSink {
     public var store: any Store
     /// Who ingests, for the audit chain.
     public var actor: String
+    /// Matches customers' replies to notices with their cases (nil: no matching).
+    public var replies: ReplyMatcher?
 
     /// Creates a pipeline.
-    public init(intake: Intake, store: any Store, actor: String) {
+    public init(intake: Intake, store: any Store, actor: String, replies: ReplyMatcher? = nil) {
         self.intake = intake
         self.store = store
         self.actor = actor
+        self.replies = replies
     }
 
     /// What one ingest made and stored.
@@ -37,7 +40,8 @@ public struct IngestPipeline: ReportSink {
     {
         let drafts = intake.drafts(from: raw, source: source).map(annotate)
         let now = Timestamp.now()
-        let reports = drafts.map { $0.report(receivedAt: now, channel: channel) }
+        var reports = drafts.map { $0.report(receivedAt: now, channel: channel) }
+        if let replies { try await replies.mark(&reports, drafts: drafts, store: store) }
         let stored = try await store.insertReports(reports, raw: raw, actor: actor)
         return Result(drafts: drafts, stored: stored)
     }

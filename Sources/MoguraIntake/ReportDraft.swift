@@ -69,6 +69,11 @@ public struct ReportDraft: Hashable, Sendable {
     public var evidence: [String: String]
     /// For multi-row sources, the row's position (1-based line or record number).
     public var row: Int?
+    /// For mail: the Message-IDs it answers (In-Reply-To, References) and the addresses it was sent to (To, Cc,
+    /// Delivered-To, X-Original-To), so a customer's reply to a notice can be matched to its case.
+    public var replyHints: [String] = []
+    /// For mail: whether a machine wrote it (Auto-Submitted, an out-of-office answer), not a person.
+    public var isAutomatic = false
 
     /// Creates a draft with defaults for everything but the source and format.
     public init(

@@ -209,6 +209,18 @@ enum Schema {
                 "ALTER TABLE actions ADD COLUMN result TEXT",
             ]
         },
+        Migration(version: 4, name: "desk: indicator order, action targets, inventory version") { _ in
+            [
+                // Indicators keep the order intake found them in: the first is usually the one the report is about.
+                "ALTER TABLE report_indicators ADD COLUMN position INTEGER NOT NULL DEFAULT 0",
+                // Whom or what an action is for when that is not the case's subject (the report an acknowledgement answers).
+                "ALTER TABLE actions ADD COLUMN target TEXT",
+                // Counters other processes watch: the inventory version goes up with every import, so workers reload.
+                "CREATE TABLE store_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+                "INSERT INTO store_state (key, value) VALUES ('inventory_version', 0)",
+                "CREATE INDEX reports_case_state ON reports(triage_reason) WHERE case_id IS NULL",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

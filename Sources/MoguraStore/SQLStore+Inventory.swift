@@ -102,6 +102,7 @@ extension SQLStore {
                     document.customers.map(\.location.file) + document.services.map(\.location.file)
                         + document.assignments.map(\.location.file))
             ).sorted()
+            try await database.raw("UPDATE store_state SET value = value + 1 WHERE key = 'inventory_version'").run()
             _ = try await self.appendAudit(
                 AuditDraft(
                     actor: actor, action: "inventory.import", objectType: "inventory",
@@ -113,6 +114,17 @@ extension SQLStore {
                     ])), in: database)
             return summary
         }
+    }
+
+    public func inventoryVersion() async throws -> Int64 {
+        try await session { database in
+            try await self.rows(database, "SELECT value FROM store_state WHERE key = 'inventory_version'").first?.int64("value") ?? 0
+        }
+    }
+
+    public func customers(_ ids: [String]) async throws -> [Customer] {
+        guard !ids.isEmpty else { return [] }
+        return try await session { database in try await self.customers(database, where: ids) }
     }
 
     public func loadInventory() async throws -> InventorySnapshot {
@@ -190,7 +202,7 @@ extension SQLStore {
 
     // MARK: - Rows to values
 
-    private func customers(_ database: any SQLDatabase, where ids: [String]?) async throws -> [Customer] {
+    func customers(_ database: any SQLDatabase, where ids: [String]?) async throws -> [Customer] {
         var query = SQLQueryString("SELECT id, name, emails, language, timezone FROM customers")
         if let ids {
             let condition: SQLQueryString = " WHERE id IN (\(binds: ids))"

@@ -30,33 +30,11 @@ extension SQLStore {
     }
 
     public func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool {
-        try await transaction { database in
-            try await !self.rows(
-                database,
-                """
-                UPDATE jobs SET state = 'done', finished_at = \(bind: time.microseconds), locked_by = NULL, locked_until = NULL
-                WHERE id = \(bind: id) AND state = 'running' AND locked_by = \(bind: worker) RETURNING id
-                """
-            ).isEmpty
-        }
+        try await transaction { try await $0.completeJob(id, worker: worker, at: time) }
     }
 
     public func failJob(_ id: Int64, worker: String, error: String, retryAt: Timestamp?, at time: Timestamp) async throws -> Bool {
-        try await transaction { database in
-            // Retry while attempts remain and a retry time is given; otherwise the job has failed for good.
-            let retry = retryAt?.microseconds
-            return try await !self.rows(
-                database,
-                """
-                UPDATE jobs SET
-                    state = CASE WHEN \(bind: retry) IS NOT NULL AND attempts < max_attempts THEN 'ready' ELSE 'failed' END,
-                    run_at = COALESCE(\(bind: retry), run_at),
-                    finished_at = CASE WHEN \(bind: retry) IS NOT NULL AND attempts < max_attempts THEN NULL ELSE \(bind: time.microseconds) END,
-                    last_error = \(bind: error), locked_by = NULL, locked_until = NULL
-                WHERE id = \(bind: id) AND state = 'running' AND locked_by = \(bind: worker) RETURNING id
-                """
-            ).isEmpty
-        }
+        try await transaction { try await $0.failJob(id, worker: worker, error: error, retryAt: retryAt, at: time) }
     }
 
     public func job(_ id: Int64) async throws -> Job? {

@@ -30,21 +30,23 @@ extension SQLStore {
     }
 
     public func blob(_ hash: ContentHash) async throws -> BlobContent {
-        try await session { database in
-            guard
-                let row = try await self.rows(
-                    database,
-                    """
-                    SELECT data, tombstoned_at, tombstone_reason FROM blobs WHERE sha256 = \(bind: hash.hex)
-                    """
-                ).first
-            else { return .missing }
-            if let at = try row.optionalTimestamp("tombstoned_at") {
-                return .tombstoned(reason: try row.optionalString("tombstone_reason") ?? "", at: at)
-            }
-            let data = try row.decode(column: "data", as: Data?.self) ?? Data()
-            return .present([UInt8](data))
+        try await session { database in try await self.blob(hash, in: database) }
+    }
+
+    func blob(_ hash: ContentHash, in database: any SQLDatabase) async throws -> BlobContent {
+        guard
+            let row = try await self.rows(
+                database,
+                """
+                SELECT data, tombstoned_at, tombstone_reason FROM blobs WHERE sha256 = \(bind: hash.hex)
+                """
+            ).first
+        else { return .missing }
+        if let at = try row.optionalTimestamp("tombstoned_at") {
+            return .tombstoned(reason: try row.optionalString("tombstone_reason") ?? "", at: at)
         }
+        let data = try row.decode(column: "data", as: Data?.self) ?? Data()
+        return .present([UInt8](data))
     }
 
     public func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws {
@@ -92,10 +94,14 @@ extension SQLStore {
                 if let row = inserted.first {
                     let id = try row.int64("id")
                     report.id = id
-                    let unique = Array(Set(report.indicators.map { [$0.kind, $0.value] }))
-                    for batch in unique.chunked(into: Self.insertBatch) {
-                        let insert = database.insert(into: "report_indicators").columns("report_id", "kind", "value")
-                        for pair in batch { insert.values([id, pair[0], pair[1]] as [any Encodable & Sendable]) }
+                    // Distinct indicators in the order intake found them.
+                    var seen = Set<[String]>()
+                    let unique = report.indicators.map { [$0.kind, $0.value] }.filter { seen.insert($0).inserted }
+                    for (batchNumber, batch) in unique.chunked(into: Self.insertBatch).enumerated() {
+                        let insert = database.insert(into: "report_indicators").columns("report_id", "kind", "value", "position")
+                        for (offset, pair) in batch.enumerated() {
+                            insert.values([id, pair[0], pair[1], batchNumber * Self.insertBatch + offset] as [any Encodable & Sendable])
+                        }
                         try await insert.run()
                     }
                     results.append(StoredReport(report: report, isNew: true))
@@ -164,7 +170,7 @@ extension SQLStore {
         for row in try await rows(
             database,
             """
-            SELECT report_id, kind, value FROM report_indicators WHERE report_id IN (\(binds: ids)) ORDER BY kind, value
+            SELECT report_id, kind, value FROM report_indicators WHERE report_id IN (\(binds: ids)) ORDER BY report_id, position, kind, value
             """)
         {
             indicators[try row.int64("report_id"), default: []].append(try Indicator(kind: try row.string("kind"), value: try row.string("value")))

@@ -44,8 +44,27 @@ public protocol StoreTransaction: Sendable {
     /// Approves an action that needs a person's approval; audited.
     func approveAction(_ id: Int64, by actor: String, at time: Timestamp) async throws -> Action?
 
+    /// Sets or clears a case's next deadline.
+    func setDeadline(case caseID: Int64, to deadline: Timestamp?) async throws
+
+    /// Customers by id.
+    func customers(_ ids: [String]) async throws -> [Customer]
+    /// The reports of a case, oldest first, at most `limit`.
+    func reports(inCase caseID: Int64, limit: Int) async throws -> [Report]
+    /// Reports by id.
+    func reports(_ ids: [Int64]) async throws -> [Report]
+    /// How many reports a case has.
+    func reportCount(inCase caseID: Int64) async throws -> Int
+    /// The raw bytes of a report, when stored and not purged.
+    func raw(_ hash: ContentHash) async throws -> [UInt8]?
+
     /// Adds durable work (idempotent by dedupe key).
     func enqueue(_ job: JobDraft) async throws -> Job
+    /// Marks a claimed job done; false if `worker` no longer holds it.
+    func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool
+    /// Records a failed attempt of a claimed job: due again at `retryAt`, or failed for good when `retryAt` is nil
+    /// or its attempts are used up; false if `worker` no longer holds it.
+    func failJob(_ id: Int64, worker: String, error: String, retryAt: Timestamp?, at time: Timestamp) async throws -> Bool
     /// Appends to the audit chain.
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
 }
@@ -217,7 +236,7 @@ struct SQLTransaction: StoreTransaction {
     // MARK: Actions
 
     static let actionFields =
-        "id, case_id, kind, state, due_at, idempotency_key, attempts, last_error, step, requires_approval, approved_by, template, done_at, result"
+        "id, case_id, kind, state, due_at, idempotency_key, attempts, last_error, step, requires_approval, approved_by, template, done_at, result, target"
 
     static func action(from row: any SQLRow) throws -> Action {
         Action(
@@ -227,7 +246,7 @@ struct SQLTransaction: StoreTransaction {
             lastError: try row.optionalString("last_error"), step: try row.decode(column: "step", as: Int?.self),
             requiresApproval: try row.int("requires_approval") != 0, approvedBy: try row.optionalString("approved_by"),
             template: try row.optionalString("template"), doneAt: try row.optionalTimestamp("done_at"),
-            result: try row.optionalString("result"))
+            result: try row.optionalString("result"), target: try row.optionalString("target"))
     }
 
     func actions(ofCases ids: [Int64]) async throws -> [Int64: [Action]] {
@@ -253,11 +272,12 @@ struct SQLTransaction: StoreTransaction {
         let inserted = try await rows(
             """
             INSERT INTO actions (case_id, kind, state, due_at, idempotency_key, attempts, last_error, created_at, updated_at,
-                                 step, requires_approval, approved_by, template, done_at, result)
+                                 step, requires_approval, approved_by, template, done_at, result, target)
             VALUES (\(bind: action.caseID), \(bind: action.kind.rawValue), \(bind: action.state.rawValue),
                     \(bind: action.dueAt.microseconds), \(bind: action.idempotencyKey), \(bind: action.attempts),
                     \(bind: action.lastError), \(bind: now), \(bind: now), \(bind: action.step), \(bind: action.requiresApproval ? 1 : 0),
-                    \(bind: action.approvedBy), \(bind: action.template), \(bind: action.doneAt?.microseconds), \(bind: action.result))
+                    \(bind: action.approvedBy), \(bind: action.template), \(bind: action.doneAt?.microseconds), \(bind: action.result),
+                    \(bind: action.target))
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING \(unsafeRaw: Self.actionFields)
             """)
@@ -330,8 +350,64 @@ struct SQLTransaction: StoreTransaction {
         return try SQLStore.job(from: row)
     }
 
+    func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE jobs SET state = 'done', finished_at = \(bind: time.microseconds), locked_by = NULL, locked_until = NULL
+            WHERE id = \(bind: id) AND state = 'running' AND locked_by = \(bind: worker) RETURNING id
+            """
+        ).isEmpty
+    }
+
+    func failJob(_ id: Int64, worker: String, error: String, retryAt: Timestamp?, at time: Timestamp) async throws -> Bool {
+        // Retry while attempts remain and a retry time is given; otherwise the job has failed for good.
+        let retry = retryAt?.microseconds
+        return try await !rows(
+            """
+            UPDATE jobs SET
+                state = CASE WHEN \(bind: retry) IS NOT NULL AND attempts < max_attempts THEN 'ready' ELSE 'failed' END,
+                run_at = COALESCE(\(bind: retry), run_at),
+                finished_at = CASE WHEN \(bind: retry) IS NOT NULL AND attempts < max_attempts THEN NULL ELSE \(bind: time.microseconds) END,
+                last_error = \(bind: error), locked_by = NULL, locked_until = NULL
+            WHERE id = \(bind: id) AND state = 'running' AND locked_by = \(bind: worker) RETURNING id
+            """
+        ).isEmpty
+    }
+
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent {
         try await store.appendAudit(draft, in: database)
+    }
+
+    func setDeadline(case caseID: Int64, to deadline: Timestamp?) async throws {
+        try await database.raw("UPDATE cases SET deadline = \(bind: deadline?.microseconds) WHERE id = \(bind: caseID)").run()
+    }
+
+    func customers(_ ids: [String]) async throws -> [Customer] {
+        guard !ids.isEmpty else { return [] }
+        return try await store.customers(database, where: ids)
+    }
+
+    func reports(inCase caseID: Int64, limit: Int) async throws -> [Report] {
+        let ids = try await rows("SELECT id FROM reports WHERE case_id = \(bind: caseID) ORDER BY id LIMIT \(bind: limit)").map { try $0.int64("id") }
+        return try await reports(ids)
+    }
+
+    func reportCount(inCase caseID: Int64) async throws -> Int {
+        try await rows("SELECT COUNT(*) AS n FROM reports WHERE case_id = \(bind: caseID)").first?.int("n") ?? 0
+    }
+
+    func raw(_ hash: ContentHash) async throws -> [UInt8]? {
+        if case .present(let bytes) = try await store.blob(hash, in: database) { return bytes }
+        return nil
+    }
+
+    func reports(_ ids: [Int64]) async throws -> [Report] {
+        guard !ids.isEmpty else { return [] }
+        var result: [Report] = []
+        for batch in ids.chunked(into: SQLStore.insertBatch) {
+            result += try await store.reports(database, where: "id IN (\(binds: Array(batch)))")
+        }
+        return result
     }
 }
 
@@ -383,6 +459,30 @@ extension SQLStore {
         try await transaction {
             try await $0.updateAction(
                 id, state: state, attempts: attempts, lastError: lastError, result: nil, doneAt: state == .done ? time : nil, actor: "system")
+        }
+    }
+}
+
+extension SQLStore {
+    public func listCases(states: [CaseState]?, track: Track?, limit: Int) async throws -> [Case] {
+        try await session { database in
+            var query: SQLQueryString = "\(unsafeRaw: SQLTransaction.caseColumns) WHERE 1 = 1"
+            if let states { query.appendInterpolation(" AND state IN (\(binds: states.map(\.rawValue)))" as SQLQueryString) }
+            if let track { query.appendInterpolation(" AND track = \(bind: track.rawValue)" as SQLQueryString) }
+            query.appendInterpolation(" ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)" as SQLQueryString)
+            return try await self.rows(database, query).map(SQLTransaction.case(from:))
+        }
+    }
+
+    public func triageReports(limit: Int) async throws -> [(report: Report, reason: String)] {
+        try await session { database in
+            let rows = try await self.rows(
+                database,
+                "SELECT id, triage_reason FROM reports WHERE case_id IS NULL AND triage_reason IS NOT NULL ORDER BY id LIMIT \(bind: limit)")
+            var reasons: [Int64: String] = [:]
+            for row in rows { reasons[try row.int64("id")] = try row.string("triage_reason") }
+            guard !reasons.isEmpty else { return [] }
+            return try await self.reports(database, where: "id IN (\(binds: Array(reasons.keys)))").map { ($0, reasons[$0.id ?? 0] ?? "") }
         }
     }
 }

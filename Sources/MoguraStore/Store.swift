@@ -46,6 +46,12 @@ public protocol Store: Sendable {
     /// Counts of customers, services and assignments.
     func inventoryCounts() async throws -> InventoryCounts
 
+    /// A number that goes up with every inventory import, so long-running workers know when to reload their index.
+    func inventoryVersion() async throws -> Int64
+
+    /// Customers by id (unknown ids are left out).
+    func customers(_ ids: [String]) async throws -> [Customer]
+
     // MARK: Blobs
 
     /// Stores bytes under their SHA-256 and returns it; storing the same bytes again changes nothing.
@@ -73,6 +79,12 @@ public protocol Store: Sendable {
 
     /// The reports of a case, oldest first.
     func reports(inCase caseID: Int64) async throws -> [Report]
+
+    /// Cases, newest activity first: those in `states` (all when nil) and on `track` (both when nil).
+    func listCases(states: [CaseState]?, track: Track?, limit: Int) async throws -> [Case]
+
+    /// Reports waiting in triage (correlated to no case), oldest first, with the reason.
+    func triageReports(limit: Int) async throws -> [(report: Report, reason: String)]
 
     /// Opens a case.
     func insertCase(_ newCase: Case, actor: String) async throws -> Case

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MoguraCore
+import MoguraDesk
 import MoguraIntake
 import MoguraStore
 
@@ -53,6 +54,7 @@ struct IngestCommand: AsyncParsableCommand {
     var ownDomains: [String] = []
 
     @OptionGroup var zone: ZoneOption
+    @OptionGroup var desk: DeskOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -86,13 +88,15 @@ struct IngestCommand: AsyncParsableCommand {
             return
         }
         let configuration = try store.configuration()
+        let replies = ReplyMatcher(replyTo: try desk.load(store: configuration).notices.replyTo)
         let totals = try await StoreFactory.withStore(configuration, logger: logging.makeLogger()) { store in
             var total = IngestTotals()
             let reader = ItemReader(inputs, progress: progress)
             while let item = try reader.next() {
                 let drafts = intake.drafts(from: item.bytes, source: item.source).map { item.annotate($0) }
                 let now = Timestamp.now()
-                let reports = drafts.map { $0.report(receivedAt: now, channel: item.channel) }
+                var reports = drafts.map { $0.report(receivedAt: now, channel: item.channel) }
+                try await replies.mark(&reports, drafts: drafts, store: store)
                 let stored = try await store.insertReports(reports, raw: item.bytes, actor: CommandActor.current)
                 total.add(drafts: drafts, stored: stored)
                 Self.print(drafts, stored: stored, source: item.source, format: output)

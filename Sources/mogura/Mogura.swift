@@ -18,10 +18,16 @@ struct Mogura: AsyncParsableCommand {
             First look:   mogura demo
             Inventory:    mogura inventory import customers.json
                           mogura inventory whois 203.0.113.7 --at '2025-06-01 09:00'
+            Reports:      mogura ingest complaint.eml
+            Cases:        mogura work; mogura case list; mogura case show 12
+            Run it all:   mogura serve --config mogura.yml
             Audit:        mogura audit verify
             """,
         version: MoguraVersion.current,
-        subcommands: [DemoCommand.self, ServeCommand.self, IngestCommand.self, InventoryCommand.self, AuditCommand.self, VersionCommand.self]
+        subcommands: [
+            DemoCommand.self, ServeCommand.self, IngestCommand.self, WorkCommand.self, CaseCommand.self, InventoryCommand.self, ConfigCommand.self,
+            NoticesCommand.self, AuditCommand.self, VersionCommand.self,
+        ]
     )
 }
 

@@ -12,9 +12,9 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Mogura's long-running services: the LMTP listener for abuse@ mail (more to come: web, workers).",
+        abstract: "Run Mogura's long-running services: the LMTP listener for abuse@ mail and the desk's workers.",
         discussion: """
-            The services run under one service group and stop gracefully on SIGTERM or SIGINT.
+            The services run under one service group and stop gracefully on SIGTERM or SIGINT: the LMTP listener,             the correlation worker (new reports into cases, playbooks planned) and the action worker (due notices,             warnings, suspensions and resumes carried out through the connectors in --config). Run more `mogura             serve` processes against one PostgreSQL database to share the work; each action runs once.
 
             LMTP: point your MTA's delivery for abuse@ at the listener (docs/lmtp.md has the Postfix lines). Each \
             message is stored before it is acknowledged: 250 comes after the commit, 451 if storing failed (the MTA \
@@ -24,7 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
               mogura serve                                  # LMTP on 127.0.0.1:2424, SQLite in ./mogura-data
               mogura serve --lmtp unix:/run/mogura/lmtp.sock
               mogura serve --lmtp 127.0.0.1:0               # a free port, printed on start
+              mogura serve --config /etc/mogura/mogura.yml --database postgres://mogura@db/mogura
+              mogura serve --lmtp off                       # workers only
             """)
+
+    @Flag(name: .customLong("no-workers"), help: "Run no correlation or action workers (intake only).")
+    var noWorkers = false
 
     @Option(
         name: .customLong("lmtp"),
@@ -39,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumMessageBytes = 64 * 1024 * 1024
 
     @OptionGroup var zone: ZoneOption
+    @OptionGroup var desk: DeskOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -60,11 +66,22 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = logging.makeLogger()
         if logging.level == .warning { logger.logLevel = .notice }
         let configuration = try store.configuration()
+        let deskConfiguration = try desk.load(store: configuration)
         let database = try await StoreFactory.open(configuration, logger: logger)
         let storeService = StoreService(store: database)
         var services: [any ServiceLifecycle.Service] = [storeService]
+        if !noWorkers {
+            let parts = DeskParts(configuration: deskConfiguration, store: database)
+            let ready: @Sendable () async -> Void = { await storeService.waitUntilReady() }
+            services.append(
+                CorrelationWorker(
+                    correlator: parts.correlator(), clock: SystemClock(), settings: deskConfiguration.workers, logger: logger, ready: ready))
+            services.append(ActionWorker(runner: try parts.runner(worker: WorkerName.current, logger: logger), logger: logger, ready: ready))
+        }
         if lmtp != "off" {
-            let pipeline = IngestPipeline(intake: Intake(options: IntakeOptions(timestampParser: try zone.parser())), store: database, actor: "lmtp")
+            let pipeline = IngestPipeline(
+                intake: Intake(options: IntakeOptions(timestampParser: try zone.parser())), store: database, actor: "lmtp",
+                replies: ReplyMatcher(replyTo: deskConfiguration.notices.replyTo))
             services.append(
                 LMTPServer(
                     address: try Self.address(lmtp), sink: MigratedSink(pipeline: pipeline, ready: storeService), logger: logger, hostname: hostname,

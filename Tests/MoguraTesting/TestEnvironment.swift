@@ -33,6 +33,11 @@ public enum TestEnvironment {
         return Bundle.main.bundleURL
     }
 
+    /// The repository's root (for files the tests read: docs, fixtures).
+    public static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     /// Finds a program on `PATH`.
     public static func which(_ program: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

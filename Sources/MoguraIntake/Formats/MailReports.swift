@@ -25,6 +25,8 @@ struct MailReports {
         base.reporter = message.headers["From"].flatMap(Self.address)?.description
         base.messageID = message.headers["Message-ID"].map(Self.messageID)
         base.warnings = message.warnings
+        base.replyHints = Self.replyHints(message.headers)
+        base.isAutomatic = Self.isAutomatic(message.headers)
         for field in message.headers.fields {
             if let warning = EncodedWords.decode(field.rawValue).warning { base.warnings.append("\(field.name): \(warning)") }
         }
@@ -169,6 +171,41 @@ struct MailReports {
             return try? EmailAddress(value[value.index(after: open)..<close])
         }
         return try? EmailAddress(value.split(separator: " ").first { $0.contains("@") } ?? Substring(value))
+    }
+
+    /// The Message-IDs a mail answers and the addresses it went to.
+    static func replyHints(_ headers: HeaderSection) -> [String] {
+        var hints: [String] = []
+        for name in ["In-Reply-To", "References"] {
+            for field in headers.all(name) {
+                var rest = field.value[...]
+                while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+                    hints.append(String(rest[rest.index(after: open)..<close]))
+                    rest = rest[rest.index(after: close)...]
+                }
+            }
+        }
+        for name in ["To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"] {
+            for field in headers.all(name) {
+                for part in field.value.split(separator: ",") {
+                    if let address = address(String(part)) { hints.append(address.description) }
+                }
+            }
+        }
+        return Array(hints.prefix(200))
+    }
+
+    /// Whether a machine wrote the mail: RFC 3834 `Auto-Submitted`, the common auto-reply headers, or an
+    /// out-of-office subject in English or Japanese.
+    static func isAutomatic(_ headers: HeaderSection) -> Bool {
+        if let value = headers["Auto-Submitted"]?.lowercased(), !value.hasPrefix("no") { return true }
+        if headers["X-Autoreply"] != nil || headers["X-Autorespond"] != nil || headers["X-Auto-Response-Suppress"]?.lowercased() == "all" {
+            return true
+        }
+        if let precedence = headers["Precedence"]?.lowercased(), ["auto_reply", "bulk", "junk"].contains(precedence) { return true }
+        let subject = (headers["Subject"] ?? "").lowercased()
+        let markers = ["out of office", "automatic reply", "auto reply", "autoreply", "auto:", "自動応答", "自動返信", "不在"]
+        return markers.contains { subject.contains($0) }
     }
 
     /// A Message-ID without angle brackets and surrounding space.
