@@ -121,7 +121,13 @@ let package = Package(
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),
-        .testTarget(name: "MoguraDeskTests", dependencies: ["MoguraDesk", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraDeskTests",
+            dependencies: [
+                "MoguraDesk", "MoguraMail", "MoguraTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -126,3 +126,13 @@ struct DeskHarness {
         return try await pipeline.ingest(Array(raw.utf8), source: "test", channel: .mail).stored
     }
 }
+
+/// A thread-safe counter.
+final class NIOLockedValueBoxCounter: Sendable {
+    private let box = NIOLockedValueBox(0)
+    func increment() -> Int {
+        box.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
+}

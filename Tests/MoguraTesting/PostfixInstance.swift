@@ -17,18 +17,38 @@ public final class PostfixInstance: @unchecked Sendable {
     public let smtpPort: Int
     private var configDirectory: String { directory.file("etc") }
 
+    /// Where mail for ``mailboxDomain`` is delivered (a maildir), when the instance delivers locally.
+    public var maildir: String { directory.file("mail/customers") }
+    /// The certificate (PEM) the instance offers with STARTTLS, when it does; trust it as a CA.
+    public var certificateFile: String { directory.file("tls/cert.pem") }
+
     /// Writes the configuration; call ``start()`` next.
-    /// - Parameter lmtpPort: where Mogura's LMTP listener is.
-    public init(lmtpPort: Int) throws {
+    /// - Parameters:
+    ///   - lmtpPort: where Mogura's LMTP listener is (`provider.example` mail goes there).
+    ///   - mailboxDomain: a domain whose mail is delivered to one maildir (``maildir``), for tests that read what
+    ///     Mogura sent.
+    ///   - startTLS: offer STARTTLS with a self-signed certificate for 127.0.0.1 (``certificateFile``).
+    public init(lmtpPort: Int, mailboxDomain: String? = nil, startTLS: Bool = false) throws {
         guard Self.isAvailable else {
             throw PostfixError(message: "Postfix is not installed or the tests are not running as root; scripts/test installs it when run as root")
         }
         directory = try TemporaryDirectory(prefix: "mogura-postfix")
         smtpPort = try FreePort.pick()
         let fileManager = FileManager.default
-        for sub in ["etc", "queue", "data"] { try fileManager.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true) }
-        // Postfix refuses a data directory it does not own.
+        for sub in ["etc", "queue", "data", "mail", "tls"] {
+            try fileManager.createDirectory(atPath: directory.file(sub), withIntermediateDirectories: true)
+        }
+        // Postfix refuses a data directory it does not own; the virtual agent writes the maildir as postfix.
         try run("/bin/chown", ["postfix", directory.file("data")])
+        try run("/bin/chown", ["postfix", directory.file("mail")])
+        if startTLS {
+            try run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", directory.file("tls/key.pem"), "-out", directory.file("tls/cert.pem"),
+                ])
+        }
         let services = [
             "127.0.0.1:\(smtpPort) inet n - n - - smtpd", "pickup unix n - n 1 1 pickup", "cleanup unix n - n - 0 cleanup",
             "qmgr unix n - n 1 1 qmgr", "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
@@ -36,7 +56,7 @@ public final class PostfixInstance: @unchecked Sendable {
             "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap", "showq unix n - n - - showq",
             "error unix - - n - - error", "retry unix - - n - - error", "discard unix - - n - - discard",
             "lmtp unix - - n - - lmtp", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-            "postlog unix-dgram n - n - 1 postlogd",
+            "postlog unix-dgram n - n - 1 postlogd", "virtual unix - n n - - virtual", "tlsmgr unix - - n 1000? 1 tlsmgr",
         ]
         try services.joined(separator: "\n").appending("\n").write(toFile: directory.file("etc/master.cf"), atomically: true, encoding: .utf8)
         let main = """
@@ -51,6 +71,21 @@ public final class PostfixInstance: @unchecked Sendable {
             mynetworks = 127.0.0.0/8
             relay_domains = provider.example
             transport_maps = inline:{ provider.example=lmtp:inet:127.0.0.1:\(lmtpPort) }
+            \(mailboxDomain.map { domain in
+                """
+                virtual_mailbox_domains = \(domain)
+                virtual_mailbox_base = \(directory.file("mail"))
+                virtual_mailbox_maps = static:customers/
+                virtual_uid_maps = static:\(Self.postfixIDs.uid)
+                virtual_gid_maps = static:\(Self.postfixIDs.gid)
+                """
+            } ?? "")
+            \(startTLS ? """
+                smtpd_tls_security_level = may
+                smtpd_tls_cert_file = \(directory.file("tls/cert.pem"))
+                smtpd_tls_key_file = \(directory.file("tls/key.pem"))
+                smtpd_tls_received_header = yes
+                """ : "")
             default_transport = error:outside delivery is disabled in tests
             relay_transport = error:outside delivery is disabled in tests
             smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
@@ -67,6 +102,19 @@ public final class PostfixInstance: @unchecked Sendable {
 
             """
         try main.write(toFile: directory.file("etc/main.cf"), atomically: true, encoding: .utf8)
+    }
+
+    /// The postfix user's ids (the virtual delivery agent writes as them).
+    static var postfixIDs: (uid: UInt32, gid: UInt32) {
+        guard let entry = getpwnam("postfix") else { return (0, 0) }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+
+    /// The messages delivered to ``maildir`` so far (new/), oldest first.
+    public func deliveredMessages() -> [[UInt8]] {
+        let new = maildir + "/new"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: new)) ?? []).sorted()
+        return names.compactMap { FileManager.default.contents(atPath: new + "/" + $0).map { [UInt8]($0) } }
     }
 
     /// Starts the instance and waits until it accepts SMTP connections.

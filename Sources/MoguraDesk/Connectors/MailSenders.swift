@@ -68,7 +68,7 @@ public struct SMTPSender: MailSender {
         _ = try await session.expect(nil, codes: [220])
         var greeting = try await session.expect("EHLO \(heloName)", codes: [250])
         if startTLS != .off {
-            let offered = greeting.lines.dropFirst().contains { $0.uppercased().hasPrefix("STARTTLS") }
+            let offered = greeting.lines.dropFirst().contains { $0.dropFirst(4).uppercased().hasPrefix("STARTTLS") }
             if offered {
                 _ = try await session.expect("STARTTLS", codes: [220])
                 let context = try NIOSSLContext(configuration: tls)
