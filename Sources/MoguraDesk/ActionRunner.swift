@@ -144,10 +144,11 @@ public struct ActionRunner: Sendable {
             return Prepared(
                 action: action, kase: kase, customer: customer, reports: reports,
                 reportCount: try await transaction.reportCount(inCase: kase.id ?? 0),
-                raw: raw, actions: try await transaction.actions(ofCases: [kase.id ?? 0])[kase.id ?? 0] ?? [], ackReport: ackReport)
+                raw: raw, actions: reports.isEmpty ? [] : try await transaction.actions(ofCases: [kase.id ?? 0])[kase.id ?? 0] ?? [],
+                ackReport: ackReport)
         }
         guard let prepared else { return }
-        FaultPoints.hit("action.claimed")
+        FaultPoints.hit("action.\(prepared.action.kind.rawValue).claimed")
 
         let outcome: Result<String, any Error>
         do {
@@ -155,7 +156,7 @@ public struct ActionRunner: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        FaultPoints.hit("action.performed")
+        FaultPoints.hit("action.\(prepared.action.kind.rawValue).performed")
 
         switch outcome {
         case .success(let result):
@@ -242,19 +243,32 @@ public struct ActionRunner: Sendable {
         try await store.transaction { transaction in
             // Lost the lease (took longer than it): another worker has the job and will record it.
             guard try await transaction.completeJob(job.id, worker: worker, at: now) else { throw LeaseLost(job: job.id) }
+            // Reads first, writes after: the audit chain's head is locked from the first audited write to the commit.
+            guard let current = try await transaction.cases([caseID]).first else { return }
+            var actions = try await transaction.actions(ofCases: [caseID])[caseID] ?? []
+            if let index = actions.firstIndex(where: { $0.id == action.id }) {
+                actions[index].state = .done
+                actions[index].doneAt = now
+                actions[index].result = result
+            }
+            var kase = current
+            let next = Self.caseState(after: action.kind, from: current.state)
+            if let next { kase.state = next }
+            let decision = decide(case: kase, playbook: playbook(for: kase), actions: actions, now: now)
+
             try await transaction.updateAction(
                 action.id ?? 0, state: .done, attempts: job.attempts, lastError: nil, result: result, doneAt: now, actor: actor)
-            guard var kase = try await transaction.cases([caseID]).first else { return }
-            if let next = Self.caseState(after: action.kind, from: kase.state),
-                let moved = try await transaction.transition(case: caseID, from: kase.state, to: next, at: now, actor: actor)
-            {
-                kase = moved
+            if let next, try await transaction.transition(case: caseID, from: current.state, to: next, at: now, actor: actor) == nil {
+                // Someone moved the case meanwhile (a reply, a person): decide again from what is stored.
+                guard let stored = try await transaction.cases([caseID]).first else { return }
+                kase = stored
+                let again = decide(case: kase, playbook: playbook(for: kase), actions: actions, now: now)
+                try await planner.apply(again, caseID: caseID, in: transaction, now: now, actor: actor)
+                return
             }
             if action.kind == .notify || action.kind == .warn {
                 try await transaction.setDeadline(case: caseID, to: deadline(for: action, case: kase, now: now))
             }
-            let actions = try await transaction.actions(ofCases: [caseID])[caseID] ?? []
-            let decision = decide(case: kase, playbook: playbook(for: kase), actions: actions, now: now)
             try await planner.apply(decision, caseID: caseID, in: transaction, now: now, actor: actor)
         }
     }

@@ -76,7 +76,8 @@ struct DeskEndToEndTests {
             #expect(noticeHeaders.all("Received").contains { $0.value.contains("using TLS") })
             #expect(noticeHeaders["Subject"]?.contains("案件番号 \(kase.id!)") == true)
             let ack = try await waitForMail(postfix, recipient: "victim@customer.example", count: 1)[0]
-            #expect(try MIMEParser().parse(ack).headers["Subject"]?.contains("(Example Hosting case \(kase.id!))") == true)  // the complaint was in English
+            // The complaint was in English, so is the acknowledgement.
+            #expect(try MIMEParser().parse(ack).headers["Subject"]?.contains("(Example Hosting case \(kase.id!))") == true)
             #expect(try await store.case(kase.id!)?.state == .notified)
 
             // 3. Three days pass without an answer: the warning, with the suspension date.
