@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MoguraStore", targets: ["MoguraStore"]),
         .library(name: "MoguraResolve", targets: ["MoguraResolve"]),
         .library(name: "MoguraIntake", targets: ["MoguraIntake"]),
+        .library(name: "MoguraDesk", targets: ["MoguraDesk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

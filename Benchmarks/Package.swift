@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "MoguraResolve", package: "mogura"),
                 .product(name: "MoguraStore", package: "mogura"),
                 .product(name: "MoguraIntake", package: "mogura"),
+                .product(name: "MoguraDesk", package: "mogura"),
             ]
         )
     ],

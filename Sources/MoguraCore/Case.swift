@@ -37,6 +37,20 @@ public enum CaseSubject: Hashable, Sendable, CustomStringConvertible {
     public var description: String { key.isEmpty ? kind : "\(kind):\(key)" }
 }
 
+/// What makes reports one case: the same subject, category and track.
+public struct CaseKey: Hashable, Sendable {
+    public var subject: CaseSubject
+    public var category: Category
+    public var track: Track
+
+    /// Creates a key.
+    public init(subject: CaseSubject, category: Category, track: Track) {
+        self.subject = subject
+        self.category = category
+        self.track = track
+    }
+}
+
 /// Where a terms-of-service case stands.
 ///
 /// `new → triaged → notified → awaitingCustomer → suspended → resolved → closed`; a customer's answer ("fixed")
@@ -102,6 +116,9 @@ public struct Case: Hashable, Sendable, Codable, Identifiable {
     public var playbook: String?
     /// When it was last resolved, for reopening.
     public var resolvedAt: Timestamp?
+
+    /// The subject, category and track.
+    public var key: CaseKey { CaseKey(subject: subject, category: category, track: track) }
 
     /// Creates a case.
     public init(

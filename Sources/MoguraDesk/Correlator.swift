@@ -70,12 +70,6 @@ public struct Correlator: Sendable {
         case subject(CaseKey, customerID: String)
     }
 
-    struct CaseKey: Hashable {
-        var subject: CaseSubject
-        var category: MoguraCore.Category
-        var track: Track
-    }
-
     /// Correlates up to `limit` reports.
     public func run(limit: Int, now: Timestamp) async throws -> Outcome {
         let index = try await inventory.current()
@@ -147,53 +141,61 @@ public struct Correlator: Sendable {
             touch(kase)
         }
 
+        // Find the case of every group at once; reopen resolved ones; open the rest in one insert.
+        let found = try await transaction.findCases(
+            groupOrder, updatedSince: now.adding(seconds: -policy.window), resolvedSince: now.adding(seconds: -policy.reopenWithin))
+        var caseOf: [CaseKey: Case] = [:]
+        var toOpen: [Case] = []
         for key in groupOrder {
-            let members = groups[key] ?? []
-            var kase: Case
-            if let found = try await transaction.findCase(
-                subject: key.subject, category: key.category, track: key.track, updatedSince: now.adding(seconds: -policy.window),
-                resolvedSince: now.adding(seconds: -policy.reopenWithin))
-            {
-                kase = found
-                if found.state == .resolved, let id = found.id {
-                    kase = try await transaction.transition(case: id, from: .resolved, to: .triaged, at: now, actor: actor) ?? found
+            if var kase = found[key] {
+                if kase.state == .resolved, let id = kase.id {
+                    kase = try await transaction.transition(case: id, from: .resolved, to: .triaged, at: now, actor: actor) ?? kase
                     outcome.casesReopened += 1
                 }
+                caseOf[key] = kase
             } else {
-                let playbook = playbooks.playbook(for: key.category, track: key.track)
-                kase = try await transaction.insertCase(
+                toOpen.append(
                     Case(
                         track: key.track, category: key.category, subject: key.subject, customerID: customers[key], openedAt: now,
-                        playbook: playbook?.name),
-                    actor: actor)
-                outcome.casesOpened += 1
+                        playbook: playbooks.playbook(for: key.category, track: key.track)?.name))
             }
-            guard let caseID = kase.id else { continue }
-            try await transaction.attach(reports: members.compactMap(\.id), toCase: caseID, at: now)
+        }
+        for kase in try await transaction.insertCases(toOpen, actor: actor) { caseOf[kase.key] = kase }
+        outcome.casesOpened += toOpen.count
+
+        var attachments: [(caseID: Int64, reports: [Int64])] = []
+        var acknowledgements: [(caseID: Int64, action: PlannedAction)] = []
+        for key in groupOrder {
+            guard let kase = caseOf[key], let caseID = kase.id else { continue }
+            let members = groups[key] ?? []
+            attachments.append((caseID, members.compactMap(\.id)))
             outcome.attached += members.count
             touch(kase)
-
-            if let playbook = playbook(for: kase), playbook.acknowledgeReporter {
-                var acknowledged = Set<String>()
-                for report in members where shouldAcknowledge(report) {
-                    guard let reporter = report.reporter?.lowercased(), acknowledged.insert(reporter).inserted, let reportID = report.id else {
-                        continue
-                    }
-                    let ack = PlannedAction(
-                        kind: .acknowledgeReporter, dueAt: now, idempotencyKey: "case:\(caseID):ack:\(reporter)", template: "acknowledge",
-                        target: "report:\(reportID)")
-                    if try await planner.plan(ack, caseID: caseID, in: transaction) { outcome.actionsPlanned += 1 }
-                }
+            guard let playbook = playbook(for: kase), playbook.acknowledgeReporter else { continue }
+            var acknowledged = Set<String>()
+            for report in members where shouldAcknowledge(report) {
+                guard let reporter = report.reporter?.lowercased(), acknowledged.insert(reporter).inserted, let reportID = report.id else { continue }
+                acknowledgements.append(
+                    (
+                        caseID,
+                        PlannedAction(
+                            kind: .acknowledgeReporter, dueAt: now, idempotencyKey: "case:\(caseID):ack:\(reporter)", template: "acknowledge",
+                            target: "report:\(reportID)")
+                    ))
             }
         }
+        try await transaction.attach(attachments, at: now)
 
-        // Decide every case touched, with its actions so far.
-        let actions = try await transaction.actions(ofCases: touchedOrder)
-        for id in touchedOrder {
-            guard let kase = touched[id] else { continue }
-            let decision = decide(case: kase, playbook: playbook(for: kase), actions: actions[id] ?? [], now: now)
-            outcome.actionsPlanned += try await planner.apply(decision, caseID: id, in: transaction, now: now, actor: actor)
+        // Decide every case touched, with its actions so far, and store what they plan in one go.
+        // Cases opened in this batch have no actions yet.
+        let opened = Set(toOpen.compactMap { caseOf[$0.key]?.id })
+        let actions = try await transaction.ladderActions(ofCases: touchedOrder.filter { !opened.contains($0) })
+        let decisions = touchedOrder.compactMap { id -> (caseID: Int64, decision: Decision)? in
+            guard let kase = touched[id] else { return nil }
+            return (id, decide(case: kase, playbook: playbook(for: kase), actions: actions[id] ?? [], now: now))
         }
+        outcome.actionsPlanned += try await planner.apply(
+            decisions: decisions, extra: acknowledgements, in: transaction, now: now, actor: actor)
         return outcome
     }
 

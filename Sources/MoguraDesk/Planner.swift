@@ -35,6 +35,37 @@ public struct Planner: Sendable {
         return planned
     }
 
+    /// Applies many cases' decisions and extra planned actions (acknowledgements) at once: one multi-row insert
+    /// of actions and one of jobs.
+    /// - Returns: the number of new actions.
+    @discardableResult
+    public func apply(
+        decisions: [(caseID: Int64, decision: Decision)], extra: [(caseID: Int64, action: PlannedAction)] = [],
+        in transaction: any StoreTransaction, now: Timestamp, actor: String
+    ) async throws -> Int {
+        for (_, decision) in decisions {
+            for id in decision.skip {
+                try await transaction.updateAction(
+                    id, state: .skipped, attempts: 0, lastError: nil, result: Decision.stoppedResult, doneAt: now, actor: actor)
+            }
+        }
+        let planned =
+            extra.map { $0.action.action(caseID: $0.caseID) }
+            + decisions.flatMap { item in item.decision.plan.map { $0.action(caseID: item.caseID) } }
+        guard !planned.isEmpty else { return 0 }
+        let stored = try await transaction.insertActions(planned)
+        let jobs = stored.compactMap { action, isNew -> JobDraft? in
+            guard isNew, action.isRunnable, let id = action.id else { return nil }
+            return job(for: id, dueAt: action.dueAt)
+        }
+        try await transaction.enqueue(jobs)
+        return stored.filter(\.isNew).count
+    }
+
+    func job(for id: Int64, dueAt: Timestamp) -> JobDraft {
+        JobDraft(queue: Self.queue, payload: "{\"action\":\(id)}", runAt: dueAt, maxAttempts: maxAttempts, dedupeKey: "action:\(id)")
+    }
+
     /// Stores one planned action; true when it is new.
     @discardableResult
     public func plan(_ planned: PlannedAction, caseID: Int64, in transaction: any StoreTransaction) async throws -> Bool {
@@ -46,9 +77,7 @@ public struct Planner: Sendable {
     /// The job that runs an action when it is due (idempotent: one job per action).
     public func schedule(_ action: Action, in transaction: any StoreTransaction) async throws {
         guard let id = action.id else { return }
-        _ = try await transaction.enqueue(
-            JobDraft(
-                queue: Self.queue, payload: "{\"action\":\(id)}", runAt: action.dueAt, maxAttempts: maxAttempts, dedupeKey: "action:\(id)"))
+        _ = try await transaction.enqueue(job(for: id, dueAt: action.dueAt))
     }
 
     /// The action id in a job's payload.

@@ -36,6 +36,37 @@ extension SQLStore {
             objectID: draft.objectID, details: draft.details, previousHash: previousHash, hash: hash)
     }
 
+    /// Appends several events in order inside the caller's transaction: one lock of the head, one multi-row insert.
+    func appendAudits(_ drafts: [AuditDraft], in database: any SQLDatabase) async throws {
+        guard !drafts.isEmpty else { return }
+        guard let head = try await rows(database, "SELECT seq, hash FROM audit_head WHERE id = 1 \(unsafeRaw: sql.forUpdate)").first else {
+            throw StoreError("the audit chain's head row is missing; the database was altered outside Mogura")
+        }
+        var sequence = try head.int64("seq")
+        guard var previousHash = ContentHash(hex: try head.string("hash")) else {
+            throw StoreError("the audit chain's head hash is malformed; the database was altered outside Mogura")
+        }
+        for batch in drafts.chunked(into: Self.insertBatch) {
+            let insert = database.insert(into: "audit_events").columns(
+                "seq", "at", "actor", "action", "object_type", "object_id", "details", "prev_hash", "hash")
+            for draft in batch {
+                sequence += 1
+                let hash = sha256(
+                    AuditEvent.hashInput(
+                        sequence: sequence, at: draft.at, actor: draft.actor, action: draft.action, objectType: draft.objectType,
+                        objectID: draft.objectID, details: draft.details, previousHash: previousHash))
+                insert.values(
+                    [
+                        sequence, draft.at.microseconds, draft.actor, draft.action, draft.objectType, draft.objectID, draft.details,
+                        previousHash.hex, hash.hex,
+                    ] as [any Encodable & Sendable])
+                previousHash = hash
+            }
+            try await insert.run()
+        }
+        try await database.raw("UPDATE audit_head SET seq = \(bind: sequence), hash = \(bind: previousHash.hex) WHERE id = 1").run()
+    }
+
     public func auditEvents(after sequence: Int64, limit: Int) async throws -> [AuditEvent] {
         try await session { database in
             try await self.rows(

@@ -160,8 +160,8 @@ extension SQLStore {
                 confidence: try row.decode(column: "confidence", as: Double.self),
                 eventTimeZoneAssumed: try row.int("event_zone_assumed") != 0, language: try row.optionalString("language"),
                 messageID: try row.optionalString("message_id"), parseError: try row.optionalString("parse_error"),
-                warnings: try JSONText.decode([String].self, from: try row.string("warnings")),
-                evidence: try JSONText.decode([String: String].self, from: try row.string("evidence")),
+                warnings: try JSONText.decodeList(try row.string("warnings")),
+                evidence: try JSONText.decodeMap(try row.string("evidence")),
                 source: try row.string("source"), row: try row.int("row_number"))
         }
         guard !reports.isEmpty else { return [] }

@@ -152,6 +152,16 @@ enum JSONText {
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
+
+    /// A list of strings; the empty list (most reports) without a decoder.
+    static func decodeList(_ text: String) throws -> [String] {
+        text == "[]" ? [] : try decode([String].self, from: text)
+    }
+
+    /// A string map; the empty map (most reports) without a decoder.
+    static func decodeMap(_ text: String) throws -> [String: String] {
+        text == "{}" ? [:] : try decode([String: String].self, from: text)
+    }
 }
 
 /// SHA-256 of bytes as a ``ContentHash``.

@@ -12,11 +12,18 @@ public protocol StoreTransaction: Sendable {
     func uncorrelatedReports(limit: Int) async throws -> [Report]
     /// Attaches reports to a case, marks them correlated and bumps the case's `updatedAt`.
     func attach(reports: [Int64], toCase caseID: Int64, at time: Timestamp) async throws
+    /// Attaches groups of reports to their cases at once (one statement per few hundred reports).
+    func attach(_ groups: [(caseID: Int64, reports: [Int64])], at time: Timestamp) async throws
     /// Marks reports correlated without a case: they wait in triage for a person, with the reason.
     func triage(reports: [Int64], reason: String, at time: Timestamp) async throws
 
     /// Opens a case (a token is made when it has none) and audits it.
     func insertCase(_ newCase: Case, actor: String) async throws -> Case
+    /// Opens several cases at once (tokens made where missing), each audited; returned in input order.
+    func insertCases(_ newCases: [Case], actor: String) async throws -> [Case]
+    /// For each key, the case a new report belongs to (as ``findCase(subject:category:track:updatedSince:resolvedSince:)``),
+    /// in two queries for all keys.
+    func findCases(_ keys: [CaseKey], updatedSince: Timestamp, resolvedSince: Timestamp) async throws -> [CaseKey: Case]
     /// Cases by id.
     func cases(_ ids: [Int64]) async throws -> [Case]
     /// The case a mail token belongs to.
@@ -32,10 +39,15 @@ public protocol StoreTransaction: Sendable {
 
     /// The actions of cases, by case id.
     func actions(ofCases ids: [Int64]) async throws -> [Int64: [Action]]
+    /// The playbook steps of cases (actions with a step), by case id: what ``decide`` needs, without the
+    /// acknowledgements a busy case collects.
+    func ladderActions(ofCases ids: [Int64]) async throws -> [Int64: [Action]]
     /// An action by id.
     func action(_ id: Int64) async throws -> Action?
     /// Stores an action; one with the same idempotency key is returned instead, with `false`.
     func insertAction(_ action: Action) async throws -> (Action, isNew: Bool)
+    /// Stores several actions (as ``insertAction(_:)``), in input order.
+    func insertActions(_ actions: [Action]) async throws -> [(Action, isNew: Bool)]
     /// Records an action's new state (and attempts, error, result, time done); audited when it is done, failed,
     /// skipped or approved.
     func updateAction(
@@ -60,6 +72,8 @@ public protocol StoreTransaction: Sendable {
 
     /// Adds durable work (idempotent by dedupe key).
     func enqueue(_ job: JobDraft) async throws -> Job
+    /// Adds several jobs (idempotent by dedupe key).
+    func enqueue(_ jobs: [JobDraft]) async throws
     /// Marks a claimed job done; false if `worker` no longer holds it.
     func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool
     /// Records a failed attempt of a claimed job: due again at `retryAt`, or failed for good when `retryAt` is nil
@@ -109,6 +123,31 @@ struct SQLTransaction: StoreTransaction {
         try await database.raw(
             "UPDATE cases SET updated_at = \(bind: time.microseconds) WHERE id = \(bind: caseID) AND updated_at < \(bind: time.microseconds)"
         ).run()
+    }
+
+    func attach(_ groups: [(caseID: Int64, reports: [Int64])], at time: Timestamp) async throws {
+        let pairs = groups.flatMap { group in group.reports.map { ($0, group.caseID) } }
+        for batch in pairs.chunked(into: SQLStore.insertBatch) {
+            var values: SQLQueryString = ""
+            for (index, pair) in batch.enumerated() {
+                values.appendInterpolation(
+                    index == 0 ? "(\(bind: pair.0), \(bind: pair.1))" as SQLQueryString : ", (\(bind: pair.0), \(bind: pair.1))")
+            }
+            try await database.raw(
+                """
+                UPDATE reports SET case_id = v.column2, correlated_at = \(bind: time.microseconds), triage_reason = NULL
+                FROM (VALUES \(values)) AS v WHERE reports.id = v.column1
+                """
+            ).run()
+        }
+        for batch in groups.map(\.caseID).chunked(into: SQLStore.insertBatch) {
+            try await database.raw(
+                """
+                UPDATE cases SET updated_at = \(bind: time.microseconds)
+                WHERE id IN (\(binds: Array(batch))) AND updated_at < \(bind: time.microseconds)
+                """
+            ).run()
+        }
     }
 
     func triage(reports: [Int64], reason: String, at time: Timestamp) async throws {
@@ -166,6 +205,73 @@ struct SQLTransaction: StoreTransaction {
                     "playbook": stored.playbook ?? "",
                 ])))
         return stored
+    }
+
+    func insertCases(_ newCases: [Case], actor: String) async throws -> [Case] {
+        var stored = newCases
+        for index in stored.indices where stored[index].token.isEmpty { stored[index].token = Self.makeToken() }
+        var ids: [String: Int64] = [:]
+        for batch in stored.chunked(into: SQLStore.insertBatch) {
+            var values: SQLQueryString = ""
+            for (index, kase) in batch.enumerated() {
+                if index > 0 { values.appendLiteral(", ") }
+                values.appendInterpolation(
+                    """
+                    (\(bind: kase.track.rawValue), \(bind: kase.category.rawValue), \(bind: kase.subject.kind), \(bind: kase.subject.key),
+                     \(bind: kase.customerID), \(bind: kase.state.rawValue), \(bind: kase.openedAt.microseconds), \(bind: kase.updatedAt.microseconds),
+                     \(bind: kase.deadline?.microseconds), \(bind: kase.assignee), \(bind: kase.token), \(bind: kase.playbook),
+                     \(bind: kase.resolvedAt?.microseconds))
+                    """ as SQLQueryString)
+            }
+            for row in try await rows(
+                """
+                INSERT INTO cases (track, category, subject_kind, subject_key, customer_id, state, opened_at, updated_at, deadline, assignee,
+                                   token, playbook, resolved_at)
+                VALUES \(values) RETURNING id, token
+                """)
+            {
+                ids[try row.string("token")] = try row.int64("id")
+            }
+        }
+        for index in stored.indices {
+            guard let id = ids[stored[index].token] else { throw StoreError("the database returned no id for a new case") }
+            stored[index].id = id
+        }
+        try await store.appendAudits(
+            stored.map { kase in
+                AuditDraft(
+                    at: kase.openedAt, actor: actor, action: "case.open", objectType: "case", objectID: String(kase.id ?? 0),
+                    details: JSONText.encode([
+                        "track": kase.track.rawValue, "category": kase.category.rawValue, "subject": kase.subject.description,
+                        "playbook": kase.playbook ?? "",
+                    ]))
+            }, in: database)
+        return stored
+    }
+
+    func findCases(_ keys: [CaseKey], updatedSince: Timestamp, resolvedSince: Timestamp) async throws -> [CaseKey: Case] {
+        let wanted = Set(keys)
+        var open: [CaseKey: Case] = [:]
+        var resolved: [CaseKey: Case] = [:]
+        let subjects = Array(Set(keys.map(\.subject.key)))
+        let kinds = Array(Set(keys.map(\.subject.kind)))
+        let closed = [CaseState.resolved.rawValue, CaseState.closed.rawValue]
+        for batch in subjects.chunked(into: SQLStore.insertBatch) {
+            for row in try await rows(
+                """
+                \(unsafeRaw: Self.caseColumns) WHERE subject_kind IN (\(binds: kinds)) AND subject_key IN (\(binds: Array(batch)))
+                AND ((state NOT IN (\(binds: closed)) AND updated_at >= \(bind: updatedSince.microseconds))
+                     OR (state = 'resolved' AND resolved_at >= \(bind: resolvedSince.microseconds)))
+                ORDER BY id
+                """)
+            {
+                let kase = try Self.case(from: row)
+                guard wanted.contains(kase.key) else { continue }
+                // The newest wins (rows come oldest first).
+                if kase.state == .resolved { resolved[kase.key] = kase } else { open[kase.key] = kase }
+            }
+        }
+        return resolved.merging(open) { _, newer in newer }
     }
 
     /// 20 random lower-case letters and digits: the case's mail token.
@@ -250,11 +356,22 @@ struct SQLTransaction: StoreTransaction {
     }
 
     func actions(ofCases ids: [Int64]) async throws -> [Int64: [Action]] {
+        try await actions(ofCases: ids, ladderOnly: false)
+    }
+
+    func ladderActions(ofCases ids: [Int64]) async throws -> [Int64: [Action]] {
+        try await actions(ofCases: ids, ladderOnly: true)
+    }
+
+    func actions(ofCases ids: [Int64], ladderOnly: Bool) async throws -> [Int64: [Action]] {
         guard !ids.isEmpty else { return [:] }
         var result: [Int64: [Action]] = [:]
         for batch in ids.chunked(into: SQLStore.insertBatch) {
             for row in try await rows(
-                "SELECT \(unsafeRaw: Self.actionFields) FROM actions WHERE case_id IN (\(binds: Array(batch))) ORDER BY due_at, id")
+                """
+                SELECT \(unsafeRaw: Self.actionFields) FROM actions WHERE case_id IN (\(binds: Array(batch)))
+                \(unsafeRaw: ladderOnly ? "AND step IS NOT NULL" : "") ORDER BY due_at, id
+                """)
             {
                 let action = try Self.action(from: row)
                 result[action.caseID, default: []].append(action)
@@ -288,6 +405,50 @@ struct SQLTransaction: StoreTransaction {
             ).first
         else { throw StoreError("action \(action.idempotencyKey) is neither new nor stored") }
         return (try Self.action(from: row), false)
+    }
+
+    func insertActions(_ actions: [Action]) async throws -> [(Action, isNew: Bool)] {
+        guard !actions.isEmpty else { return [] }
+        let now = Timestamp.now().microseconds
+        var inserted: [String: Action] = [:]
+        for batch in actions.chunked(into: SQLStore.insertBatch) {
+            var values: SQLQueryString = ""
+            for (index, action) in batch.enumerated() {
+                if index > 0 { values.appendLiteral(", ") }
+                values.appendInterpolation(
+                    """
+                    (\(bind: action.caseID), \(bind: action.kind.rawValue), \(bind: action.state.rawValue), \(bind: action.dueAt.microseconds),
+                     \(bind: action.idempotencyKey), \(bind: action.attempts), \(bind: action.lastError), \(bind: now), \(bind: now), \(bind: action.step),
+                     \(bind: action.requiresApproval ? 1 : 0), \(bind: action.approvedBy), \(bind: action.template), \(bind: action.doneAt?.microseconds),
+                     \(bind: action.result), \(bind: action.target))
+                    """ as SQLQueryString)
+            }
+            for row in try await rows(
+                """
+                INSERT INTO actions (case_id, kind, state, due_at, idempotency_key, attempts, last_error, created_at, updated_at,
+                                     step, requires_approval, approved_by, template, done_at, result, target)
+                VALUES \(values)
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING \(unsafeRaw: Self.actionFields)
+                """)
+            {
+                let action = try Self.action(from: row)
+                inserted[action.idempotencyKey] = action
+            }
+        }
+        let missing = actions.map(\.idempotencyKey).filter { inserted[$0] == nil }
+        var existing: [String: Action] = [:]
+        for batch in missing.chunked(into: SQLStore.insertBatch) {
+            for row in try await rows("SELECT \(unsafeRaw: Self.actionFields) FROM actions WHERE idempotency_key IN (\(binds: Array(batch)))") {
+                let action = try Self.action(from: row)
+                existing[action.idempotencyKey] = action
+            }
+        }
+        return try actions.map { action in
+            if let new = inserted[action.idempotencyKey] { return (new, true) }
+            guard let old = existing[action.idempotencyKey] else { throw StoreError("action \(action.idempotencyKey) is neither new nor stored") }
+            return (old, false)
+        }
     }
 
     func updateAction(
@@ -348,6 +509,25 @@ struct SQLTransaction: StoreTransaction {
             let row = try await rows("SELECT \(unsafeRaw: SQLStore.jobFields) FROM jobs WHERE dedupe_key = \(bind: key)").first
         else { throw StoreError("a job was neither inserted nor found") }
         return try SQLStore.job(from: row)
+    }
+
+    func enqueue(_ jobs: [JobDraft]) async throws {
+        let now = Timestamp.now().microseconds
+        for batch in jobs.chunked(into: SQLStore.insertBatch) {
+            var values: SQLQueryString = ""
+            for (index, job) in batch.enumerated() {
+                if index > 0 { values.appendLiteral(", ") }
+                values.appendInterpolation(
+                    "(\(bind: job.queue), \(bind: job.payload), 'ready', \(bind: job.runAt.microseconds), 0, \(bind: job.maxAttempts), \(bind: job.dedupeKey), \(bind: now))"
+                        as SQLQueryString)
+            }
+            try await database.raw(
+                """
+                INSERT INTO jobs (queue, payload, state, run_at, attempts, max_attempts, dedupe_key, created_at)
+                VALUES \(values) ON CONFLICT (dedupe_key) DO NOTHING
+                """
+            ).run()
+        }
     }
 
     func completeJob(_ id: Int64, worker: String, at time: Timestamp) async throws -> Bool {

@@ -18,6 +18,8 @@ struct Options {
     var emitDirectory: String?
     var intakeCorpus: String?
     var intakeMegabytes = 200
+    var deskReports: Int?
+    var databaseURL: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -30,6 +32,8 @@ struct Options {
             case "--emit-queries": emitDirectory = iterator.next()
             case "--intake": intakeCorpus = iterator.next()
             case "--intake-megabytes": intakeMegabytes = Int(iterator.next() ?? "") ?? intakeMegabytes
+            case "--desk": deskReports = Int(iterator.next() ?? "") ?? 100_000
+            case "--database": databaseURL = iterator.next()
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -128,6 +132,12 @@ func format(_ seconds: [Double]) -> String {
 }
 
 let options = Options(CommandLine.arguments)
+
+// Desk mode: correlate + decide a burst of reports.
+if let reports = options.deskReports {
+    await DeskBench.run(reports: reports, runs: options.runs, databaseURL: options.databaseURL)
+    exit(0)
+}
 
 // Intake mode: parse throughput on the mail corpus repeated to the requested size.
 if let corpus = options.intakeCorpus {
