@@ -75,7 +75,7 @@ public enum CaseState: String, Hashable, Sendable, Codable, CaseIterable {
         case .notified: [.awaitingCustomer, .suspended, .review, .resolved, .closed]
         case .awaitingCustomer: [.notified, .suspended, .review, .resolved, .closed]
         case .suspended: [.awaitingCustomer, .review, .resolved, .closed]
-        case .review: [.notified, .awaitingCustomer, .suspended, .resolved, .closed]
+        case .review: [.triaged, .notified, .awaitingCustomer, .suspended, .resolved, .closed]
         case .resolved: [.closed, .triaged]
         case .closed: []
         }

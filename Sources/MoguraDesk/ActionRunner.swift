@@ -171,7 +171,9 @@ public struct ActionRunner: Sendable {
 
     /// The deadline a customer is given with a notice: when the next ladder step falls due.
     func deadline(for action: Action, case kase: Case, now: Timestamp) -> Timestamp? {
-        guard let step = action.step, let playbook = playbook(for: kase), step + 1 < playbook.steps.count else { return nil }
+        guard let step = action.step, let playbook = playbook(for: kase), step + 1 < playbook.steps.count,
+            playbook.steps[step + 1].after > 0
+        else { return nil }
         return now.adding(seconds: playbook.steps[step + 1].after)
     }
 

@@ -1,18 +1,24 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MoguraCore
+import MoguraDesk
+import MoguraIntake
 import MoguraResolve
 import MoguraStore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "A first look: import the bundled sample inventory into an embedded database and attribute a few reports.",
+        abstract: "A first look: the whole pipeline on an embedded database with sample data.",
         discussion: """
             Creates the data directory (default ./mogura-demo) if needed, imports the sample inventory that ships \
-            with Mogura (merging, so running it twice changes nothing), then answers "whose was this at that \
-            time?" for addresses that moved between customers, nested prefixes, IPv6, domains, mail accounts and \
-            carrier-grade NAT ports, and checks the audit chain.
+            with Mogura, and answers "whose was this at that time?" for addresses that moved between customers, \
+            nested prefixes, IPv6, domains, mail accounts and carrier-grade NAT ports. Then it runs the desk: four \
+            sample complaints (English and Japanese) are ingested, correlated into cases, and their playbooks run — \
+            notices and acknowledgements are written to the outbox folder in the data directory (nothing is mailed), \
+            and suspensions go to a demo connector that appends each call to connector-calls.jsonl. Finally it \
+            checks the audit chain. Running it again stores nothing twice.
             """)
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory for the demo's SQLite database.", valueName: "dir"))
@@ -24,9 +30,9 @@ struct DemoCommand: AsyncParsableCommand {
         let document = try InventoryFileParser().parse(Array(SampleInventory.json.utf8), file: "sample-inventory.json")
         let configuration = StoreConfiguration.sqlite(directory: dataDirectory)
         print("Mogura \(MoguraVersion.current) demo — \(configuration)\n")
-        let (summary, snapshot, verification) = try await StoreFactory.withStore(configuration, logger: logging.makeLogger()) { store in
+        let (summary, snapshot) = try await StoreFactory.withStore(configuration, logger: logging.makeLogger()) { store in
             let summary = try await store.importInventory(document, mode: .merge, actor: "demo")
-            return (summary, try await store.loadInventory(), try await store.verifyAuditChain())
+            return (summary, try await store.loadInventory())
         }
         print(
             "Imported the sample inventory: \(summary.customersWritten) customers, \(summary.servicesWritten) services, \(summary.assignmentsWritten) assignments."
@@ -54,6 +60,10 @@ struct DemoCommand: AsyncParsableCommand {
             print("\n# \(note)")
             print(WhoisReport.text(indicator: indicator, at: at, attribution: index.attribute(indicator, at: at), natBlocks: 0, zone: zone))
         }
+        try await runDesk(configuration: configuration)
+        let verification = try await StoreFactory.withStore(configuration, logger: logging.makeLogger()) { store in
+            try await store.verifyAuditChain()
+        }
         print(
             "\nAudit chain: "
                 + (verification.isIntact
@@ -63,9 +73,65 @@ struct DemoCommand: AsyncParsableCommand {
             """
 
             Try it yourself:
+              swift run mogura case list --data-dir \(dataDirectory)
+              swift run mogura case show 1 --data-dir \(dataDirectory)
+              swift run mogura case triage --data-dir \(dataDirectory)
               swift run mogura inventory whois 192.0.2.10 --at '2025-03-31 12:00' --data-dir \(dataDirectory)
               swift run mogura inventory whois 198.51.100.7:1500 --at 2025-01-15T01:00:00Z --format json --data-dir \(dataDirectory)
               swift run mogura audit verify --data-dir \(dataDirectory)
             """)
+    }
+
+    /// Ingests the sample complaints, correlates them and runs what is due, then prints the cases.
+    func runDesk(configuration: StoreConfiguration) async throws {
+        var settings = DeskConfiguration()
+        settings.mail.transport = .outbox(directory: (dataDirectory as NSString).appendingPathComponent("outbox"))
+        let calls = (dataDirectory as NSString).appendingPathComponent("connector-calls.jsonl")
+        for kind in [ActionKind.suspend, .resume, .blockMail, .resetPassword] {
+            // A stand-in for the provider's control panel: the event, one JSON line per call, appended to a file.
+            settings.connectors[kind] = .command(argv: ["/usr/bin/env", "tee", "-a", calls], timeout: 10)
+        }
+        let desk = settings
+        var logger = logging.makeLogger()
+        logger.logLevel = .critical
+        let actionLogger = logger
+        print("\n# The desk: four complaints in, cases and actions out")
+        try await StoreFactory.withStore(configuration, logger: logger) { store in
+            let pipeline = IngestPipeline(intake: Intake(), store: store, actor: "demo", replies: ReplyMatcher(replyTo: desk.notices.replyTo))
+            for sample in SampleReports.all(date: Date()) {
+                let result = try await pipeline.ingest(sample.bytes, source: sample.name, channel: .mail)
+                let draft = result.drafts[0]
+                print(
+                    "ingested \(sample.name): \(draft.category.rawValue), \(draft.indicators.map(\.description).joined(separator: ", "))\(result.stored[0].isNew ? "" : " (already stored)")"
+                )
+            }
+            let parts = DeskParts(configuration: desk, store: store)
+            let outcome = try await parts.correlator().drain(batch: 1_000, now: { .now() })
+            print(
+                "correlated: \(outcome.casesOpened) case(s) opened, \(outcome.attached) report(s) attached, \(outcome.triaged) to triage, \(outcome.actionsPlanned) action(s) planned"
+            )
+            let runner = try parts.runner(worker: "demo", logger: actionLogger)
+            var ran = 0
+            while true {
+                let claimed = try await runner.runDue(limit: 20)
+                ran += claimed
+                if claimed == 0 { break }
+            }
+            print("ran \(ran) due action(s)\n")
+            for kase in try await store.listCases(states: nil, track: nil, limit: 20).sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) {
+                print(
+                    "case \(kase.id ?? 0): \(kase.category.rawValue) about \(kase.subject), \(kase.state.rawValue), playbook \(kase.playbook ?? "-")")
+                for action in try await store.actions(inCase: kase.id ?? 0) {
+                    let when = action.state == .planned ? " due \(action.dueAt)" : ""
+                    let result = action.result.map { " → \($0.prefix(90))" } ?? action.lastError.map { " ! \($0)" } ?? ""
+                    print("  \(action.kind.rawValue): \(action.state.rawValue)\(when)\(result)")
+                }
+            }
+            for item in try await store.triageReports(limit: 10) {
+                print("triage: report \(item.report.id ?? 0) (\(item.report.subject)): \(item.reason)")
+            }
+        }
+        print("\nNotices and acknowledgements: \((dataDirectory as NSString).appendingPathComponent("outbox"))/*.eml")
+        print("Connector calls: \(calls)")
     }
 }

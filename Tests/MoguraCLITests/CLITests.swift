@@ -149,13 +149,24 @@ struct CLITests {
     @Test func demoRunsAndIsRepeatable() throws {
         let directory = try TemporaryDirectory()
         let data = directory.file("demo")
-        for _ in 0..<2 {
+        for run in 0..<2 {
             let demo = try CommandRunner.run(["demo", "--data-dir", data])
             #expect(demo.status == 0, "\(demo.standardError)")
             #expect(demo.standardOutput.contains("customer  c3  山田 太郎"))
             #expect(demo.standardOutput.contains("matched   prefix 203.0.113.200/32"))
             #expect(demo.standardOutput.contains("Audit chain: intact"))
+            // The desk: three cases, one report in triage; the second run stores and does nothing twice.
+            #expect(demo.standardOutput.contains("case 2: phishing about service:s2, suspended, playbook takedown"))
+            #expect(demo.standardOutput.contains("triage: report 4 (Spam from 8.8.8.8): unattributed"))
+            #expect(
+                demo.standardOutput.contains(
+                    run == 0 ? "correlated: 3 case(s) opened, 3 report(s) attached, 1 to triage" : "correlated: 0 case(s) opened"))
         }
+        let outbox = try FileManager.default.contentsOfDirectory(atPath: data + "/outbox")
+        #expect(outbox.filter { $0.hasPrefix("mogura.ack.") }.count == 3)
+        #expect(outbox.filter { !$0.hasPrefix("mogura.ack.") }.count == 3)
+        let calls = try String(contentsOfFile: data + "/connector-calls.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(calls.count == 1 && calls[0].contains(#""event":"action.suspend""#))
     }
 }
 
