@@ -26,6 +26,23 @@ public struct OutgoingMail: Hashable, Sendable {
     /// More header fields (`X-Mogura-Case`, …).
     public var extraHeaders: [(String, String)]
 
+    /// Creates a message.
+    public init(
+        from: String, envelopeFrom: String, to: [String], replyTo: String?, messageID: String, inReplyTo: String?, subject: String, body: String,
+        date: Timestamp, extraHeaders: [(String, String)] = []
+    ) {
+        self.from = from
+        self.envelopeFrom = envelopeFrom
+        self.to = to
+        self.replyTo = replyTo
+        self.messageID = messageID
+        self.inReplyTo = inReplyTo
+        self.subject = subject
+        self.body = body
+        self.date = date
+        self.extraHeaders = extraHeaders
+    }
+
     public static func == (lhs: OutgoingMail, rhs: OutgoingMail) -> Bool { lhs.bytes() == rhs.bytes() }
     public func hash(into hasher: inout Hasher) { hasher.combine(bytes()) }
 
