@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MoguraResolve", targets: ["MoguraResolve"]),
         .library(name: "MoguraIntake", targets: ["MoguraIntake"]),
         .library(name: "MoguraDesk", targets: ["MoguraDesk"]),
+        .library(name: "MoguraWeb", targets: ["MoguraWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "MoguraCore", swiftSettings: upcoming),
@@ -90,10 +96,27 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "MoguraWeb",
+            dependencies: [
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "mogura",
             dependencies: [
-                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraMail",
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraMail", "MoguraWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -122,6 +145,16 @@ let package = Package(
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraWebTests",
+            dependencies: [
+                "MoguraWeb", "MoguraDesk", "MoguraTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ], swiftSettings: upcoming),
         .testTarget(
             name: "MoguraDeskTests",
             dependencies: [

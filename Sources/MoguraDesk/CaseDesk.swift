@@ -46,6 +46,27 @@ public struct CaseDesk: Sendable {
         }
     }
 
+    /// Skips a planned action (a person decides it should not run); the ladder goes on from the next step.
+    @discardableResult
+    public func skip(action id: Int64, by actor: String, at now: Timestamp) async throws -> Action {
+        try await store.transaction { transaction in
+            guard let current = try await transaction.action(id) else { throw Refusal("there is no action \(id)") }
+            guard current.state == .planned || current.state == .approved else {
+                throw Refusal("action \(id) is \(current.state.rawValue); only a planned action can be skipped")
+            }
+            try await transaction.updateAction(
+                id, state: .skipped, attempts: current.attempts, lastError: nil, result: "skipped by \(actor)", doneAt: now, actor: actor)
+            guard let kase = try await transaction.cases([current.caseID]).first, let caseID = kase.id else { return current }
+            let actions = try await transaction.actions(ofCases: [caseID])[caseID] ?? []
+            try await planner.apply(
+                decide(case: kase, playbook: playbook(for: kase), actions: actions, now: now), caseID: caseID, in: transaction, now: now,
+                actor: actor)
+            var skipped = current
+            skipped.state = .skipped
+            return skipped
+        }
+    }
+
     /// Resolves a case: planned ladder steps are skipped, and a suspended service gets a resume action (approved
     /// at once when `approveResume`, automatically when the playbook allows, else waiting for approval).
     /// - Returns: the case and the resume action, if one was planned.

@@ -18,6 +18,8 @@ public struct DeskConfiguration: Sendable {
     public var connectors: [ActionKind: ConnectorSettings]
     /// Worker timing.
     public var workers: WorkerSettings
+    /// The web server: desk UI, customer portal, report form, API.
+    public var web: WebSettings = WebSettings()
 
     /// Creates a configuration; every part has a default.
     public init(
@@ -222,6 +224,37 @@ public enum ConnectorSettings: Sendable, Hashable {
     case command(argv: [String], timeout: Int64)
 }
 
+/// How the web server (desk UI, customer portal, public report form, JSON API) runs.
+public struct WebSettings: Sendable, Hashable {
+    /// Where it listens, `host:port` (`off` for no web server).
+    public var listen: String = "127.0.0.1:8080"
+    /// The address customers and reporters reach it at, for links in notices (e.g. `https://abuse.example.net`).
+    public var publicURL: String = "http://127.0.0.1:8080"
+    /// Seconds a staff login lasts.
+    public var sessionLifetime: Int64 = 12 * 3_600
+    /// Whether cookies carry `Secure` (default: when the public URL is https).
+    public var secureCookies: Bool?
+    /// Seconds a portal link in a notice stays valid.
+    public var portalLinkLifetime: Int64 = 30 * 86_400
+    /// Answers a customer may give per case per day through the portal.
+    public var portalAnswersPerDay: Int = 5
+    /// Reports one address may submit through the public form per hour.
+    public var formReportsPerHour: Int = 10
+    /// Leading zero bits of the form's proof of work (0: off; 16 costs a browser well under a second).
+    public var proofOfWorkBits: Int = 0
+    /// Failed logins per account or address before logins are refused for the window.
+    public var loginAttempts: Int = 5
+    /// Seconds of the failed-login window.
+    public var loginWindow: Int64 = 15 * 60
+    /// The zone times are shown in (IANA name).
+    public var timeZone: String = "UTC"
+
+    public init() {}
+
+    /// Whether cookies get `Secure`.
+    public var cookiesAreSecure: Bool { secureCookies ?? publicURL.lowercased().hasPrefix("https://") }
+}
+
 /// How the workers run.
 public struct WorkerSettings: Sendable, Hashable {
     /// Seconds between polls for due work when nothing wakes the worker.
@@ -411,6 +444,33 @@ struct ConfigurationFile: Decodable {
         var command: Command?
     }
 
+    struct Web: Decodable {
+        var listen: String?
+        var publicURL: String?
+        var sessionLifetime: DurationValue?
+        var secureCookies: Bool?
+        var portalLinkLifetime: DurationValue?
+        var portalAnswersPerDay: Int?
+        var formReportsPerHour: Int?
+        var proofOfWorkBits: Int?
+        var loginAttempts: Int?
+        var loginWindow: DurationValue?
+        var timeZone: String?
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case publicURL = "public_url"
+            case sessionLifetime = "session_lifetime"
+            case secureCookies = "secure_cookies"
+            case portalLinkLifetime = "portal_link_lifetime"
+            case portalAnswersPerDay = "portal_answers_per_day"
+            case formReportsPerHour = "form_reports_per_hour"
+            case proofOfWorkBits = "proof_of_work_bits"
+            case loginAttempts = "login_attempts"
+            case loginWindow = "login_window"
+            case timeZone = "time_zone"
+        }
+    }
+
     struct Workers: Decodable {
         var pollInterval: DurationValue?
         var lease: DurationValue?
@@ -435,6 +495,7 @@ struct ConfigurationFile: Decodable {
     var mail: Mail?
     var connectors: [String: Connector]?
     var workers: Workers?
+    var web: Web?
 
     static let knownActions: [ActionKind] = [.notify, .warn, .suspend, .resume, .resetPassword, .blockMail, .forwardOutward, .acknowledgeReporter]
 
@@ -607,6 +668,41 @@ struct ConfigurationFile: Decodable {
             if let delay = workers.retryDelay { settings.retryDelay = max(1, Int64(delay.seconds)) }
             if let delay = workers.maxRetryDelay { settings.maxRetryDelay = max(settings.retryDelay, Int64(delay.seconds)) }
             result.workers = settings
+        }
+        if let web {
+            var settings = WebSettings()
+            if let listen = web.listen { settings.listen = listen }
+            if let url = web.publicURL {
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw fail("web.public_url", "must start with http:// or https://")
+                }
+                settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            }
+            if let lifetime = web.sessionLifetime { settings.sessionLifetime = max(60, Int64(lifetime.seconds)) }
+            settings.secureCookies = web.secureCookies
+            if let lifetime = web.portalLinkLifetime { settings.portalLinkLifetime = max(3_600, Int64(lifetime.seconds)) }
+            if let answers = web.portalAnswersPerDay {
+                guard answers > 0 else { throw fail("web.portal_answers_per_day", "must be at least 1") }
+                settings.portalAnswersPerDay = answers
+            }
+            if let reports = web.formReportsPerHour {
+                guard reports > 0 else { throw fail("web.form_reports_per_hour", "must be at least 1") }
+                settings.formReportsPerHour = reports
+            }
+            if let bits = web.proofOfWorkBits {
+                guard (0...24).contains(bits) else { throw fail("web.proof_of_work_bits", "must be between 0 and 24") }
+                settings.proofOfWorkBits = bits
+            }
+            if let attempts = web.loginAttempts {
+                guard attempts > 0 else { throw fail("web.login_attempts", "must be at least 1") }
+                settings.loginAttempts = attempts
+            }
+            if let window = web.loginWindow { settings.loginWindow = max(1, Int64(window.seconds)) }
+            if let zone = web.timeZone {
+                guard TimeZone(identifier: zone) != nil else { throw fail("web.time_zone", "unknown time zone \"\(zone)\"") }
+                settings.timeZone = zone
+            }
+            result.web = settings
         }
         let longest =
             result.connectors.values.map { settings -> Int64 in

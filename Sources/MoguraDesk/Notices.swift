@@ -101,7 +101,7 @@ public struct OutgoingMail: Hashable, Sendable {
         return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
     }
 
-    static func rfc5322Date(_ time: Timestamp) -> String {
+    public static func rfc5322Date(_ time: Timestamp) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -3,7 +3,9 @@ public import MoguraCore
 extension ReportDraft {
     /// The channel a draft's format arrives by: mail formats by mail, feed formats as feeds, the rest as given.
     public func channel(default fallback: ReportChannel) -> ReportChannel {
-        switch format {
+        // The web form and the API wrap what they receive as a message; the channel is still theirs.
+        if fallback == .webForm || fallback == .api { return fallback }
+        return switch format {
         case .mime, .arf, .xarf, .spamcop: .mail
         case .shadowserver, .phishtank, .openphish, .urlhaus, .dmarc, .xarf4: messageID == nil ? .feed : .mail
         default: fallback

@@ -221,6 +221,65 @@ enum Schema {
                 "CREATE INDEX reports_case_state ON reports(triage_reason) WHERE case_id IS NULL",
             ]
         },
+        Migration(version: 5, name: "web: staff accounts, sessions, API tokens, notes, queue indexes") { engine in
+            let id = engine.identityColumn
+            return [
+                """
+                CREATE TABLE users (
+                    login TEXT PRIMARY KEY,
+                    display_name TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    language TEXT,
+                    created_at BIGINT NOT NULL,
+                    disabled_at BIGINT)
+                """,
+                """
+                CREATE TABLE user_roles (
+                    login TEXT NOT NULL REFERENCES users(login),
+                    role TEXT NOT NULL,
+                    PRIMARY KEY (login, role))
+                """,
+                // A session is stored by the SHA-256 of its cookie, so a copy of the database logs nobody in.
+                """
+                CREATE TABLE sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    login TEXT NOT NULL REFERENCES users(login),
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX sessions_expiry ON sessions(expires_at)",
+                """
+                CREATE TABLE api_tokens (
+                    id \(id),
+                    login TEXT NOT NULL REFERENCES users(login),
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    revoked_at BIGINT)
+                """,
+                "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                """
+                CREATE TABLE case_notes (
+                    id \(id),
+                    case_id BIGINT NOT NULL REFERENCES cases(id),
+                    author TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX case_notes_case ON case_notes(case_id, id)",
+                // The queue pages by (sort key, id) from an index, whatever the filter: keyset paging, never OFFSET.
+                "CREATE INDEX cases_by_updated ON cases(track, updated_at, id)",
+                "CREATE INDEX cases_by_state ON cases(track, state, updated_at, id)",
+                "CREATE INDEX cases_by_category ON cases(track, category, updated_at, id)",
+                "CREATE INDEX cases_by_assignee ON cases(track, assignee, updated_at, id)",
+                "CREATE INDEX cases_by_opened ON cases(track, opened_at, id)",
+                "CREATE INDEX cases_by_deadline ON cases(track, deadline, id)",
+                "CREATE INDEX audit_by_object ON audit_events(object_type, object_id, seq)",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -145,6 +145,60 @@ public protocol Store: Sendable {
 
     /// Walks the whole chain and recomputes every hash.
     func verifyAuditChain() async throws -> AuditVerification
+
+    /// Audit events, newest first, optionally about one object.
+    func auditEvents(before sequence: Int64?, objectType: String?, objectID: String?, limit: Int) async throws -> [AuditEvent]
+
+    // MARK: Desk views (the web UI and API)
+
+    /// One page of the case queue (keyset paging).
+    func queue(_ query: CaseQuery) async throws -> CasePage
+    /// Other cases sharing an indicator with this one.
+    func relatedCases(to caseID: Int64, tracks: [Track], limit: Int) async throws -> [(indicator: Indicator, kase: Case)]
+    /// Cases whose reports carry an indicator.
+    func cases(withIndicator indicator: Indicator, tracks: [Track], limit: Int) async throws -> [Case]
+    /// Assigns a case.
+    func assign(case caseID: Int64, to login: String?, actor: String, at time: Timestamp) async throws
+    /// Adds a note to a case.
+    @discardableResult
+    func addNote(case caseID: Int64, author: String, kind: String, body: String, at time: Timestamp) async throws -> CaseNote
+    /// A case's notes.
+    func notes(case caseID: Int64) async throws -> [CaseNote]
+    /// Notes of a kind on a case since a time.
+    func noteCount(case caseID: Int64, kind: String, since: Timestamp) async throws -> Int
+    /// Counts for `/metrics`.
+    func metricsSnapshot(now: Timestamp) async throws -> MetricsSnapshot
+    /// Dashboard counts.
+    func statistics(since: Timestamp, now: Timestamp, tracks: [Track]) async throws -> DeskStatistics
+
+    // MARK: Accounts, sessions, tokens, settings
+
+    /// Adds a staff account.
+    func addUser(_ user: StaffUser, passwordHash: String, actor: String, at time: Timestamp) async throws
+    /// A staff account and its password hash.
+    func user(_ login: String) async throws -> (user: StaffUser, passwordHash: String)?
+    /// All staff accounts.
+    func users() async throws -> [StaffUser]
+    /// Replaces a password hash and ends the user's sessions.
+    func setPassword(_ login: String, passwordHash: String, actor: String, at time: Timestamp) async throws
+    /// Replaces a user's roles.
+    func setRoles(_ login: String, roles: Set<StaffRole>, actor: String, at time: Timestamp) async throws
+    /// Sets a user's preferred language.
+    func setLanguage(_ login: String, language: String?) async throws
+    /// Records a session by the hash of its cookie.
+    func createSession(idHash: String, login: String, expires: Timestamp, at time: Timestamp) async throws
+    /// The user of a live session.
+    func sessionUser(idHash: String, at time: Timestamp) async throws -> StaffUser?
+    /// Ends a session.
+    func deleteSession(idHash: String) async throws
+    /// Records an API token by its hash.
+    func createAPIToken(
+        login: String, name: String, tokenHash: String, scopes: Set<APIScope>, expires: Timestamp?, actor: String, at time: Timestamp
+    ) async throws -> Int64
+    /// The owner and scopes of a live token.
+    func apiToken(hash: String, at time: Timestamp) async throws -> APITokenGrant?
+    /// A stored setting, created the first time it is asked for.
+    func setting(_ key: String, orCreate make: @escaping @Sendable () -> String) async throws -> String
 }
 
 /// A report as stored, and whether this call stored it.

@@ -6,6 +6,9 @@ import MoguraDesk
 import MoguraIntake
 import MoguraResolve
 import MoguraStore
+import MoguraWeb
+import ServiceLifecycle
+import UnixSignals
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,12 +22,28 @@ struct DemoCommand: AsyncParsableCommand {
             notices and acknowledgements are written to the outbox folder in the data directory (nothing is mailed), \
             and suspensions go to a demo connector that appends each call to connector-calls.jsonl. Finally it \
             checks the audit chain. Running it again stores nothing twice.
+
+            Then it serves the web UI on the embedded database and prints its address and a demo login (user \
+            `demo`, a new random password each run, with every role so that both tracks show). Stop it with Ctrl-C. \
+            --no-serve stops after the desk instead.
             """)
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory for the demo's SQLite database.", valueName: "dir"))
     var dataDirectory = "./mogura-demo"
 
+    @Option(
+        name: .customLong("listen"), help: ArgumentHelp("Where the demo web server listens (host:port; port 0 for a free one).", valueName: "address")
+    )
+    var listen = "127.0.0.1:8080"
+
+    @Flag(name: .customLong("no-serve"), help: "Stop after the desk has run; do not start the web server.")
+    var noServe = false
+
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        do { _ = try WebServer.address(listen) } catch { throw ValidationError("--listen \(listen): expected host:port") }
+    }
 
     func run() async throws {
         let document = try InventoryFileParser().parse(Array(SampleInventory.json.utf8), file: "sample-inventory.json")
@@ -80,6 +99,58 @@ struct DemoCommand: AsyncParsableCommand {
               swift run mogura inventory whois 198.51.100.7:1500 --at 2025-01-15T01:00:00Z --format json --data-dir \(dataDirectory)
               swift run mogura audit verify --data-dir \(dataDirectory)
             """)
+        if !noServe { try await serve(configuration: configuration) }
+    }
+
+    /// Serves the web UI with a demo account until interrupted.
+    func serve(configuration: StoreConfiguration) async throws {
+        var logger = logging.makeLogger()
+        if logging.level == .warning { logger.logLevel = .error }
+        let password = "demo-" + APITokens.make().dropFirst(7).prefix(16)
+        let hash = await PasswordHasher.hash(String(password), cost: 10)
+        let store = try await StoreFactory.open(configuration, logger: logger)
+        let storeService = StoreService(store: store)
+        var desk = DeskConfiguration()
+        desk.web.listen = listen
+        desk.mail.transport = .outbox(directory: (dataDirectory as NSString).appendingPathComponent("outbox"))
+        let deskSettings = desk
+        let web = WebService(store: storeService, configuration: desk, intake: Intake(), logger: logger) { port in
+            let host = (try? WebServer.address(deskSettings.web.listen).0) ?? "127.0.0.1"
+            FileHandle.standardOutput.write(
+                Data(
+                    """
+
+                    Web UI: http://\(host):\(port)/
+                    Demo login: demo / \(password)
+                    Public report form: http://\(host):\(port)/report
+                    Stop with Ctrl-C.
+
+                    """.utf8))
+        }
+        let setup = DemoUserSetup(store: storeService, passwordHash: hash)
+        let group = ServiceGroup(
+            configuration: .init(services: [storeService, setup, web], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await store.shutdown()
+    }
+
+    /// Creates (or resets) the demo account once the store is ready.
+    struct DemoUserSetup: ServiceLifecycle.Service {
+        let store: StoreService
+        let passwordHash: String
+
+        func run() async throws {
+            await store.waitUntilReady()
+            let roles: Set<StaffRole> = [.admin, .tosAgent, .legalLead, .networkOperator]
+            if try await store.store.user("demo") == nil {
+                try await store.store.addUser(
+                    StaffUser(login: "demo", displayName: "Demo", roles: roles), passwordHash: passwordHash, actor: "demo", at: .now())
+            } else {
+                try await store.store.setPassword("demo", passwordHash: passwordHash, actor: "demo", at: .now())
+                try await store.store.setRoles("demo", roles: roles, actor: "demo", at: .now())
+            }
+            try await gracefulShutdown()
+        }
     }
 
     /// Ingests the sample complaints, correlates them and runs what is due, then prints the cases.

@@ -6,13 +6,14 @@ import MoguraDesk
 import MoguraIntake
 import MoguraMail
 import MoguraStore
+import MoguraWeb
 import ServiceLifecycle
 import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run Mogura's long-running services: the LMTP listener for abuse@ mail and the desk's workers.",
+        abstract: "Run Mogura's long-running services: the web server, the LMTP listener for abuse@ mail and the desk's workers.",
         discussion: """
             The services run under one service group and stop gracefully on SIGTERM or SIGINT: the LMTP listener,             the correlation worker (new reports into cases, playbooks planned) and the action worker (due notices,             warnings, suspensions and resumes carried out through the connectors in --config). Run more `mogura             serve` processes against one PostgreSQL database to share the work; each action runs once.
 
@@ -21,7 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             keeps the message and retries). A message delivered twice is stored once.
 
             Examples:
-              mogura serve                                  # LMTP on 127.0.0.1:2424, SQLite in ./mogura-data
+              mogura serve                                  # web on 127.0.0.1:8080, LMTP on 127.0.0.1:2424, SQLite in ./mogura-data
+              mogura serve --http 127.0.0.1:0               # the web server on a free port, printed on start
               mogura serve --lmtp unix:/run/mogura/lmtp.sock
               mogura serve --lmtp 127.0.0.1:0               # a free port, printed on start
               mogura serve --config /etc/mogura/mogura.yml --database postgres://mogura@db/mogura
@@ -37,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
             "Where the LMTP listener listens: host:port, unix:/path/to/socket, or off.", valueName: "address"))
     var lmtp = "127.0.0.1:2424"
 
+    @Option(
+        name: .customLong("http"),
+        help: ArgumentHelp(
+            "Where the web server listens: host:port, or off (default: web.listen in --config, else 127.0.0.1:8080).", valueName: "address"))
+    var http: String?
+
     @Option(name: .customLong("hostname"), help: ArgumentHelp("The host name in greetings.", valueName: "name"))
     var hostname = ProcessInfo.processInfo.hostName
 
@@ -50,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if lmtp != "off" { _ = try Self.address(lmtp) }
+        if let http, http != "off" {
+            do { _ = try WebServer.address(http) } catch { throw ValidationError("--http \(http): expected host:port or off") }
+        }
     }
 
     static func address(_ text: String) throws -> LMTPServer.Address {
@@ -66,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = logging.makeLogger()
         if logging.level == .warning { logger.logLevel = .notice }
         let configuration = try store.configuration()
-        let deskConfiguration = try desk.load(store: configuration)
+        var deskConfiguration = try desk.load(store: configuration)
+        if let http { deskConfiguration.web.listen = http }
         let database = try await StoreFactory.open(configuration, logger: logger)
         let storeService = StoreService(store: database)
         var services: [any ServiceLifecycle.Service] = [storeService]
@@ -91,6 +103,15 @@ struct ServeCommand: AsyncParsableCommand {
                         FileHandle.standardOutput.write(Data("mogura serve: LMTP listening on \(address) (\(configuration))\n".utf8))
                     },
                     faultPoint: { FaultPoints.hit($0) }))
+        }
+        if deskConfiguration.web.listen != "off" {
+            let intake = Intake(options: IntakeOptions(timestampParser: try zone.parser()))
+            let listen = deskConfiguration.web.listen
+            services.append(
+                WebService(store: storeService, configuration: deskConfiguration, intake: intake, logger: logger) { port in
+                    let host = (try? WebServer.address(listen).0) ?? "127.0.0.1"
+                    FileHandle.standardOutput.write(Data("mogura serve: web listening on http://\(host):\(port)/\n".utf8))
+                })
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
@@ -128,6 +149,32 @@ final class StoreService: ServiceLifecycle.Service, @unchecked Sendable {
     /// Returns once migrations are applied.
     func waitUntilReady() async {
         for await _ in migrated {}
+    }
+}
+
+/// The web server, started once the store is migrated (it keeps its signing key in the store).
+struct WebService: ServiceLifecycle.Service {
+    let store: StoreService
+    let configuration: DeskConfiguration
+    let intake: Intake
+    let logger: Logger
+    let onListening: @Sendable (Int) async -> Void
+
+    init(
+        store: StoreService, configuration: DeskConfiguration, intake: Intake, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.intake = intake
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    func run() async throws {
+        await store.waitUntilReady()
+        let server = try await WebServer(store: store.store, configuration: configuration, intake: intake, logger: logger)
+        try await server.service(onListening: onListening).run()
     }
 }
 

@@ -150,7 +150,7 @@ struct CLITests {
         let directory = try TemporaryDirectory()
         let data = directory.file("demo")
         for run in 0..<2 {
-            let demo = try CommandRunner.run(["demo", "--data-dir", data])
+            let demo = try CommandRunner.run(["demo", "--no-serve", "--data-dir", data])
             #expect(demo.status == 0, "\(demo.standardError)")
             #expect(demo.standardOutput.contains("customer  c3  山田 太郎"))
             #expect(demo.standardOutput.contains("matched   prefix 203.0.113.200/32"))

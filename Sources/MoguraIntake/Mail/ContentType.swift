@@ -26,7 +26,7 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
     public var description: String { value }
 
     /// Parses a header value (bytes; text only where it leaves the parser).
-    static func parse(_ raw: [UInt8]) -> ContentType {
+    public static func parse(_ raw: [UInt8]) -> ContentType {
         let bytes = stripCommentBytes(raw)
         let count = bytes.count
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }

@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import MoguraCore
+import NIOConcurrencyHelpers
+
+/// Signs and checks short messages with the server's key (HMAC-SHA256, base64url): CSRF tokens and portal links.
+struct Signer: Sendable {
+    private let key: SymmetricKey
+
+    init(secret: String) { key = SymmetricKey(data: Data(secret.utf8)) }
+
+    func sign(_ message: String) -> String {
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)))
+    }
+
+    /// Compares in constant time.
+    func verify(_ message: String, signature: String) -> Bool {
+        guard let bytes = Base64URL.decode(signature) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(bytes, authenticating: Data(message.utf8), using: key)
+    }
+}
+
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base.count % 4 != 0 { base += "=" }
+        return Data(base64Encoded: base).map(Array.init)
+    }
+}
+
+enum Secrets {
+    /// `count` random bytes, base64url.
+    static func random(_ count: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// SHA-256 hex: how sessions and API tokens are stored.
+    static func hash(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+}
+
+/// Staff passwords: bcrypt (hummingbird-auth), computed off the cooperative pool because each hash takes a
+/// noticeable fraction of a second on purpose.
+public enum PasswordHasher {
+    /// The bcrypt cost; 12 is the library's default and a sound one on current hardware.
+    public static let cost: UInt8 = 12
+
+    public static func hash(_ password: String, cost: UInt8 = cost) async -> String {
+        await Task.detached { Bcrypt.hash(password, cost: cost) }.value
+    }
+
+    public static func verify(_ password: String, hash: String) async -> Bool {
+        await Task.detached { Bcrypt.verify(password, hash: hash) }.value
+    }
+
+    /// Rejects passwords too weak to protect legal-track data.
+    public static func problem(with password: String) -> String? {
+        if password.count < 12 { return "a password needs at least 12 characters" }
+        if Set(password).count < 5 { return "a password needs more different characters" }
+        return nil
+    }
+}
+
+/// Counts events per key in a sliding window: failed logins per account and per address, form posts per address.
+final class RateLimiter: Sendable {
+    private let limit: Int
+    private let window: Int64
+    private let events = NIOLockedValueBox<[String: [Int64]]>([:])
+
+    init(limit: Int, windowSeconds: Int64) {
+        self.limit = limit
+        self.window = windowSeconds * 1_000_000
+    }
+
+    /// Whether `key` is over the limit now (without counting an event).
+    func isLimited(_ key: String, now: Timestamp) -> Bool {
+        events.withLockedValue { table in
+            let recent = (table[key] ?? []).filter { $0 > now.microseconds - window }
+            table[key] = recent.isEmpty ? nil : recent
+            return recent.count >= limit
+        }
+    }
+
+    /// Counts an event; returns false when `key` was already at the limit (the event is not counted then).
+    func take(_ key: String, now: Timestamp) -> Bool {
+        events.withLockedValue { table in
+            var recent = (table[key] ?? []).filter { $0 > now.microseconds - window }
+            guard recent.count < limit else {
+                table[key] = recent
+                return false
+            }
+            recent.append(now.microseconds)
+            table[key] = recent
+            if table.count > 100_000 { table = table.filter { !$0.value.isEmpty } }
+            return true
+        }
+    }
+
+    /// Forgets a key (a successful login clears its account's failures).
+    func reset(_ key: String) {
+        events.withLockedValue { _ = $0.removeValue(forKey: key) }
+    }
+}
+
+/// The public form's optional proof of work: find a nonce so that SHA-256(challenge + ":" + nonce) starts with
+/// `bits` zero bits. A browser's script does it in the background; a spam bot pays for every post.
+enum ProofOfWork {
+    static func isValid(challenge: String, nonce: String, bits: Int) -> Bool {
+        guard bits > 0 else { return true }
+        let digest = Array(SHA256.hash(data: Data("\(challenge):\(nonce)".utf8)))
+        var remaining = bits
+        for byte in digest {
+            if remaining >= 8 {
+                guard byte == 0 else { return false }
+                remaining -= 8
+            } else {
+                return remaining == 0 || byte >> (8 - remaining) == 0
+            }
+            if remaining == 0 { return true }
+        }
+        return true
+    }
+
+    /// Solves a challenge (for tests and for clients without a browser).
+    static func solve(challenge: String, bits: Int) -> String {
+        var nonce = 0
+        while !isValid(challenge: challenge, nonce: String(nonce), bits: bits) { nonce += 1 }
+        return String(nonce)
+    }
+}
+
+/// API tokens: `mogura_` and 32 random bytes; only the SHA-256 is stored.
+public enum APITokens {
+    public static func make() -> String { "mogura_" + Secrets.random(32) }
+    public static func hash(_ token: String) -> String { Secrets.hash(token) }
+}
