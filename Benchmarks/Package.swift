@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "mogura", path: ".."),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +21,10 @@ let package = Package(
                 .product(name: "MoguraStore", package: "mogura"),
                 .product(name: "MoguraIntake", package: "mogura"),
                 .product(name: "MoguraDesk", package: "mogura"),
+                .product(name: "MoguraWeb", package: "mogura"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         )
     ],

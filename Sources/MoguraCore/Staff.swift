@@ -60,10 +60,11 @@ public struct StaffUser: Hashable, Sendable, Codable {
     /// Legal-track contents are for legal staff only; nobody else learns that a particular legal case exists.
     public var seesLegalTrack: Bool { roles.contains(.legalLead) || roles.contains(.legalAgent) }
 
-    /// The tracks whose cases this person may read.
+    /// The tracks whose cases this person may read: every role reads terms-of-service cases (legal staff follow
+    /// the cases their requests link to); only legal roles read the legal track.
     public var visibleTracks: [Track] {
         var tracks: [Track] = []
-        if roles.contains(where: { [.admin, .tosAgent, .networkOperator, .viewer].contains($0) }) { tracks.append(.termsOfService) }
+        if !roles.isEmpty { tracks.append(.termsOfService) }
         if seesLegalTrack { tracks.append(.legal) }
         return tracks
     }

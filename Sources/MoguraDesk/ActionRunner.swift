@@ -192,11 +192,17 @@ public struct ActionRunner: Sendable {
                 throw ConnectorError("case \(prepared.kase.id ?? 0) has no customer to notify", permanent: true)
             }
             let notice: OutgoingMail
+            var portalURL: String?
+            if configuration.web.listen != "off", let id = prepared.kase.id {
+                portalURL = try await PortalLinks.load(store: store, settings: configuration.web).link(
+                    caseID: id, token: prepared.kase.token, now: now)
+            }
             do {
                 notice = try composer.notice(
                     .init(
                         kase: prepared.kase, action: action, customer: customer, reports: prepared.reports, reportCount: prepared.reportCount,
-                        raw: prepared.raw, actions: prepared.actions, deadline: deadline(for: action, case: prepared.kase, now: now), now: now))
+                        raw: prepared.raw, actions: prepared.actions, deadline: deadline(for: action, case: prepared.kase, now: now), now: now,
+                        portalURL: portalURL))
             } catch {
                 throw ConnectorError("\(error)", permanent: true)
             }

@@ -54,6 +54,10 @@ public enum BuiltInTemplates {
         ■ ご回答の方法
         対応が完了しましたら、このメールに返信して、行った対応の内容をお知らせください。
         返信先は案件に紐づいています（{{replyTo}}）。件名の案件番号は変えずにお送りください。
+        {{#portalURL}}
+        次のページから「解決しました」と回答することもできます（証拠の確認もできます）:
+        {{portalURL}}
+        {{/portalURL}}
         担当者が確認のうえ、必要に応じてサービスを再開いたします。
 
         ----
@@ -103,6 +107,10 @@ public enum BuiltInTemplates {
         When you have dealt with it, reply to this message and tell us what you did. Replies to this address
         ({{replyTo}}) are filed with the case; please keep the case number in the subject. Staff will check and,
         where needed, resume the service.
+        {{#portalURL}}
+        You can also see the evidence and answer "fixed" on this page:
+        {{portalURL}}
+        {{/portalURL}}
 
         --
         {{organization}} abuse desk
@@ -142,6 +150,9 @@ public enum BuiltInTemplates {
 
         ■ ご回答の方法
         このメールに返信して、行った対応の内容をお知らせください（返信先: {{replyTo}}）。
+        {{#portalURL}}
+        回答と証拠の確認はこちらからも可能です: {{portalURL}}
+        {{/portalURL}}
 
         ----
         {{organization}} 不正利用対応窓口
@@ -180,6 +191,9 @@ public enum BuiltInTemplates {
 
         == How to answer ==
         Reply to this message and tell us what you did (replies go to {{replyTo}}).
+        {{#portalURL}}
+        Or answer and see the evidence here: {{portalURL}}
+        {{/portalURL}}
 
         --
         {{organization}} abuse desk

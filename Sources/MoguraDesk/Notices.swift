@@ -170,11 +170,14 @@ public struct NoticeComposer: Sendable {
         /// The date by which the customer must act (the next step's due time), if any.
         public var deadline: Timestamp?
         public var now: Timestamp
+        /// The customer portal's link for this case, when the web server runs.
+        public var portalURL: String?
 
         public init(
             kase: Case, action: Action, customer: Customer, reports: [Report], reportCount: Int, raw: [Int64: [UInt8]], actions: [Action],
-            deadline: Timestamp?, now: Timestamp
+            deadline: Timestamp?, now: Timestamp, portalURL: String? = nil
         ) {
+            self.portalURL = portalURL
             self.kase = kase
             self.action = action
             self.customer = customer
@@ -206,6 +209,7 @@ public struct NoticeComposer: Sendable {
         context["reportCount"] = input.reportCount
         context["openedAt"] = Self.format(input.kase.openedAt, zone: zone, language: language)
         context["replyTo"] = settings.replyTo(token: input.kase.token)
+        if let portal = input.portalURL { context["portalURL"] = portal }
         if let suspension {
             context["suspended"] = true
             context["suspendedAt"] = Self.format(suspension.doneAt ?? input.now, zone: zone, language: language)

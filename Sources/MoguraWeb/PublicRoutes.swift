@@ -33,13 +33,7 @@ extension WebServer {
 
     /// The signed, expiring link to a case's portal page, as put into notices.
     public func portalLink(caseID: Int64, token: String, now: Timestamp) -> String {
-        Self.portalLink(
-            base: settings.publicURL, signer: signer, caseID: caseID, token: token, expires: now.adding(seconds: settings.portalLinkLifetime))
-    }
-
-    static func portalLink(base: String, signer: Signer, caseID: Int64, token: String, expires: Timestamp) -> String {
-        let seconds = expires.microseconds / 1_000_000
-        return "\(base)/portal/\(caseID)/\(seconds)/\(signer.sign("portal|\(caseID)|\(token)|\(seconds)"))"
+        portalLinks.link(caseID: caseID, token: token, now: now)
     }
 
     func portal(request: Request, context: WebContext) async throws -> Response {
@@ -48,7 +42,7 @@ extension WebServer {
         let now = clock.now()
         guard let caseID = context.parameters.get("case", as: Int64.self), let expires = context.parameters.get("expires", as: Int64.self),
             let signature = context.parameters.get("signature"), let kase = try await store.case(caseID), kase.track == .termsOfService,
-            signer.verify("portal|\(caseID)|\(kase.token)|\(expires)", signature: signature)
+            portalLinks.verify(caseID: caseID, token: kase.token, expires: expires, signature: signature)
         else {
             return Self.html(layout.page(t("This link is not valid."), "<p class=\"error\">\(t("This link is not valid."))</p>"), status: .notFound)
         }

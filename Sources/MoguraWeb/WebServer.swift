@@ -50,6 +50,7 @@ public struct WebServer: Sendable {
     let ingest: IngestPipeline
     let inventory: InventoryCache
     let signer: Signer
+    let portalLinks: PortalLinks
     let clock: any DeskClock
     let logger: Logger
     let metrics: WebMetrics
@@ -75,7 +76,9 @@ public struct WebServer: Sendable {
             store: store, inventory: inventory, policy: configuration.correlation, playbooks: configuration.playbooks,
             planner: Planner(maxAttempts: configuration.workers.maxAttempts), ownAddresses: [configuration.notices.fromAddress])
         self.ingest = IngestPipeline(intake: intake, store: store, actor: "web-form")
-        self.signer = Signer(secret: try await store.setting("web.signing-key", orCreate: { Secrets.random(48) }))
+        let secret = try await store.setting(PortalLinks.keySetting, orCreate: { PortalLinks.makeSecret() })
+        self.signer = Signer(secret: secret)
+        self.portalLinks = PortalLinks(secret: secret, base: configuration.web.publicURL, lifetime: configuration.web.portalLinkLifetime)
         self.clock = clock
         self.logger = logger
         self.metrics = WebMetrics(store: store)

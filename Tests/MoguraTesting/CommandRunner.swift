@@ -89,7 +89,10 @@ public final class ServeProcess: @unchecked Sendable {
 
     /// Starts `mogura serve` with `arguments` and waits until its LMTP listener is up on `lmtpPort`.
     public init(lmtpPort: Int, arguments: [String], environment: [String: String] = [:]) throws {
-        let (process, output, errors) = try CommandRunner.start(["serve", "--lmtp", "127.0.0.1:\(lmtpPort)"] + arguments, environment: environment)
+        // No web server unless the test asks for one: the default port would collide between parallel tests.
+        let web = arguments.contains("--http") ? [] : ["--http", "off"]
+        let (process, output, errors) = try CommandRunner.start(
+            ["serve", "--lmtp", "127.0.0.1:\(lmtpPort)"] + web + arguments, environment: environment)
         self.process = process
         self.output = output
         self.errors = errors

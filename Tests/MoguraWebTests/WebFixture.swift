@@ -98,7 +98,10 @@ struct WebFixture: Sendable {
         """
 
     /// Runs `body` against a live server on a seeded store.
-    static func with(_ engine: StoreEngineKind = .sqlite, _ body: @Sendable (WebFixture) async throws -> Void) async throws {
+    /// - Parameter webSettings: extra lines for the `web:` section (indented two spaces).
+    static func with(
+        _ engine: StoreEngineKind = .sqlite, webSettings: String = "", _ body: @Sendable (WebFixture) async throws -> Void
+    ) async throws {
         try await TestStores.withStore(engine) { store in
             let document = try InventoryFileParser().parse(Array(inventory.utf8), file: "inventory.json")
             _ = try await store.importInventory(document, mode: .merge, actor: "test")
@@ -110,7 +113,7 @@ struct WebFixture: Sendable {
                     StaffUser(login: login, displayName: login.capitalized, roles: roles), passwordHash: await PasswordHasher.hash(password, cost: 4),
                     actor: "test", at: .now())
             }
-            let configuration = try DeskConfiguration.parse(yaml: configurationYAML, source: "test.yml")
+            let configuration = try DeskConfiguration.parse(yaml: configurationYAML + webSettings, source: "test.yml")
             let pipeline = IngestPipeline(intake: Intake(), store: store, actor: "test")
             for mail in [hostileComplaint, legalComplaint, phishingComplaint] {
                 _ = try await pipeline.ingest(Array(mail.replacingOccurrences(of: "\n", with: "\r\n").utf8), source: "test", channel: .mail)

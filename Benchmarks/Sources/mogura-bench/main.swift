@@ -20,6 +20,12 @@ struct Options {
     var intakeMegabytes = 200
     var deskReports: Int?
     var databaseURL: String?
+    var webSeed: String?
+    var cases = 1_000_000
+    var webLoad: String?
+    var cookie = ""
+    var concurrency = 16
+    var seconds = 10.0
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -34,6 +40,12 @@ struct Options {
             case "--intake-megabytes": intakeMegabytes = Int(iterator.next() ?? "") ?? intakeMegabytes
             case "--desk": deskReports = Int(iterator.next() ?? "") ?? 100_000
             case "--database": databaseURL = iterator.next()
+            case "--web-seed": webSeed = iterator.next()
+            case "--cases": cases = Int(iterator.next() ?? "") ?? cases
+            case "--web-load": webLoad = iterator.next()
+            case "--cookie": cookie = iterator.next() ?? ""
+            case "--concurrency": concurrency = Int(iterator.next() ?? "") ?? concurrency
+            case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -132,6 +144,26 @@ func format(_ seconds: [Double]) -> String {
 }
 
 let options = Options(CommandLine.arguments)
+
+// Web mode: seed a million cases, or load a running server's queue page.
+if let directory = options.webSeed {
+    do {
+        try await WebBench.seed(directory: directory, cases: options.cases)
+    } catch {
+        FileHandle.standardError.write(Data("seeding failed: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+if let url = options.webLoad {
+    do {
+        try await WebBench.load(url: url, cookie: options.cookie, concurrency: options.concurrency, seconds: options.seconds, runs: options.runs)
+    } catch {
+        FileHandle.standardError.write(Data("load failed: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 
 // Desk mode: correlate + decide a burst of reports.
 if let reports = options.deskReports {
