@@ -152,6 +152,13 @@ enum API {
         var validity: String
     }
 
+    struct Statistics: Codable {
+        var openCases: [String: Int]
+        var reportsInTriage: Int
+        var deadlinesBreached: Int
+        var deadlinesWithin24h: Int
+    }
+
     struct Failure: Codable {
         var error: String
     }
@@ -184,6 +191,7 @@ extension WebServer {
         api.post("/reports") { request, context in try await self.apiSubmit(request: request, context: context) }
         api.get("/inventory/lookup") { request, context in try await self.apiLookup(request: request, context: context) }
         api.get("/search") { request, context in try await self.apiSearch(request: request, context: context) }
+        api.get("/statistics") { _, context in try await self.apiStatistics(context: context) }
     }
 
     private func requireScope(_ scope: APIScope, _ context: WebContext) -> Response? {
@@ -333,6 +341,22 @@ extension WebServer {
                 indicator: indicator.description, at: at, customerId: found.customer.id, customerName: found.customer.name,
                 serviceId: found.service.id, serviceKind: found.service.kind, matched: found.matched.description,
                 validity: found.assignment.validity.description))
+    }
+
+    /// Counts per track: the one view of the legal track an admin without a legal role has.
+    func apiStatistics(context: WebContext) async throws -> Response {
+        if let refusal = requireScope(.casesRead, context) { return refusal }
+        guard let user = context.staff else { return Self.notFoundJSON }
+        let now = clock.now()
+        let stats = try await store.statistics(since: now, now: now, tracks: user.visibleTracks)
+        var open: [String: Int] = [:]
+        for track in Track.allCases where user.mayRead(track) || (track == .legal && user.isAdmin) {
+            open[track.rawValue] = stats.openPerTrack[track] ?? 0
+        }
+        return Self.json(
+            API.Statistics(
+                openCases: open, reportsInTriage: stats.triage, deadlinesBreached: stats.deadlinesBreached, deadlinesWithin24h: stats.deadlinesAtRisk)
+        )
     }
 
     func apiSearch(request: Request, context: WebContext) async throws -> Response {

@@ -77,7 +77,8 @@ extension WebServer {
         staff.get("/cases/:id/reports/:report/raw") { request, context in try await self.rawReport(request: request, context: context) }
         staff.post("/cases/:id/:verb") { request, context in try await self.caseCommand(request: request, context: context) }
         staff.post("/cases/:id/actions/:action/:verb") { request, context in try await self.actionCommand(request: request, context: context) }
-        staff.get("/triage") { _, context in try await self.triagePage(context: context) }
+        staff.get("/triage") { request, context in try await self.triagePage(request: request, context: context) }
+        staff.post("/triage/:report/file") { _, context in try await self.fileTriaged(context: context) }
         staff.get("/lookup") { request, context in try await self.lookupPage(request: request, context: context) }
         staff.get("/search") { request, context in try await self.searchPage(request: request, context: context) }
         staff.get("/audit") { request, context in try await self.auditPage(request: request, context: context) }
@@ -189,6 +190,7 @@ extension WebServer {
             deadlineBreachedAt: breached ? clock.now() : nil, sort: sort, after: param("after").flatMap(CaseCursor.init), limit: 50)
         let page = tracks.isEmpty ? CasePage(cases: [], reportCounts: [:], next: nil) : try await store.queue(query)
         let layout = layout(context)
+        let staffLogins = try await store.users().filter { $0.disabledAt == nil && $0.login != user.login }.map(\.login)
 
         func options<T>(_ values: [T], selected: T?, value: (T) -> String, label: (T) -> String) -> [HTML] where T: Equatable {
             ["<option value=\"\">\(t("Any"))</option>"]
@@ -201,7 +203,7 @@ extension WebServer {
             <label>\(t("Track"))<select name="track">\(options(user.visibleTracks, selected: tracks.count == 1 && user.visibleTracks.count > 1 ? tracks.first : nil, value: \.rawValue, label: language.title))</select></label>
             <label>\(t("Category"))<select name="category">\(options(MoguraCore.Category.allCases, selected: category, value: \.rawValue, label: language.title))</select></label>
             <label>\(t("State"))<select name="state">\(options(CaseState.allCases, selected: state, value: \.rawValue, label: language.title))</select></label>
-            <label>\(t("Assignee"))<select name="assignee">\(options(["me", "none"], selected: param("assignee"), value: { $0 }, label: { $0 == "me" ? user.displayName : t("Unassigned") }))</select></label>
+            <label>\(t("Assignee"))<select name="assignee">\(options(["me", "none"] + staffLogins, selected: param("assignee"), value: { $0 }, label: { $0 == "me" ? user.displayName : $0 == "none" ? t("Unassigned") : $0 }))</select></label>
             <label>\(t("Sort"))<select name="sort">\(CaseQuery.Sort.allCases.map { option in
                 "<option value=\"\(option.rawValue)\"\(HTML(trusted: option == sort ? " selected" : ""))>\(t(option == .updated ? "Recently updated" : option == .opened ? "Recently opened" : "Nearest deadline"))</option>" as HTML
             })</select></label>
@@ -449,28 +451,57 @@ extension WebServer {
 
     // MARK: Triage, lookup, search
 
-    func triagePage(context: WebContext) async throws -> Response {
+    func triagePage(request: Request, context: WebContext) async throws -> Response {
         guard let user = context.staff else { return notFound(context) }
         let t = context.language.t
         let layout = layout(context)
+        let csrf = layout.csrf ?? ""
         let items = try await store.triageReports(limit: 200).filter { user.mayRead($0.report.track) }
         let rows: [HTML] = items.map { item in
-            """
-            <tr><td data-label="\(t("Received"))">R-\(item.report.id ?? 0) · \(layout.time(item.report.receivedAt))</td>
-            <td data-label="\(t("Reason"))"><span class="badge">\(item.reason)</span>\(item.report.parseError.map { " <span class=\"muted\">\($0)</span>" as HTML } ?? .empty)</td>
-            <td data-label="\(t("Category"))">\(context.language.title(item.report.category))</td>
-            <td data-label="\(t("Subject"))">\(item.report.subject)</td>
-            <td data-label="\(t("Indicators"))">\(HTML.join(item.report.indicators.prefix(4).map { "\($0.description)" as HTML }, separator: "<br>"))</td></tr>
-            """
+            let id = item.report.id ?? 0
+            let file: HTML =
+                user.mayAct(on: item.report.track)
+                ? """
+                <form method="post" action="/triage/\(id)/file" class="inline">\(Layout.csrfField(csrf))<input type="number" name="case" min="1" required aria-label="\(t("Case number"))" placeholder="#"><button type="submit">\(t("File into case"))</button></form>
+                """ : .empty
+            return """
+                <tr><td data-label="\(t("Received"))">R-\(id) · \(layout.time(item.report.receivedAt))</td>
+                <td data-label="\(t("Reason"))"><span class="badge">\(item.reason)</span>\(item.report.parseError.map { " <span class=\"muted\">\($0)</span>" as HTML } ?? .empty)</td>
+                <td data-label="\(t("Category"))">\(context.language.title(item.report.category))</td>
+                <td data-label="\(t("Subject"))">\(item.report.subject)</td>
+                <td data-label="\(t("Indicators"))">\(HTML.join(item.report.indicators.prefix(4).map { "\($0.description)" as HTML }, separator: "<br>"))</td>
+                <td>\(file)</td></tr>
+                """
         }
         let body: HTML =
             rows.isEmpty
             ? "<p>\(t("Nothing waits in triage."))</p>"
             : """
-            <div class="table-wrap"><table class="responsive" id="triage"><thead><tr><th>\(t("Received"))</th><th>\(t("Reason"))</th><th>\(t("Category"))</th><th>\(t("Subject"))</th><th>\(t("Indicators"))</th></tr></thead>
+            <div class="table-wrap"><table class="responsive" id="triage"><thead><tr><th>\(t("Received"))</th><th>\(t("Reason"))</th><th>\(t("Category"))</th><th>\(t("Subject"))</th><th>\(t("Indicators"))</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
-        return Self.html(layout.page(t("Reports in triage"), active: "/triage", body))
+        let flash = request.uri.queryParameters["refused"].map { "\(t("Refused")): \($0)" }
+        return Self.html(layout.page(t("Reports in triage"), active: "/triage", flash: flash, body))
+    }
+
+    /// Files a report from triage into a case the person chooses (both must be visible and of a track they act on).
+    func fileTriaged(context: WebContext) async throws -> Response {
+        guard let user = context.staff, let reportID = context.parameters.get("report", as: Int64.self),
+            let report = try await store.report(reportID), user.mayRead(report.track)
+        else { return notFound(context) }
+        guard let caseID = context.form?.text("case").flatMap({ Int64($0.trimmingCharacters(in: CharacterSet(charactersIn: "# "))) }),
+            let kase = try await visibleCase(caseID, for: user), user.mayAct(on: kase.track), user.mayAct(on: report.track)
+        else {
+            return Self.redirect("/triage?refused=\(URLText.query(context.language.t("The page or case does not exist, or you may not see it.")))")
+        }
+        guard report.caseID == nil else { return Self.redirect("/cases/\(report.caseID ?? 0)") }
+        let now = clock.now()
+        try await store.attach(report: reportID, toCase: caseID, at: now)
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: now, actor: user.actor, action: "report.file", objectType: "case", objectID: String(caseID),
+                details: "{\"report\":\"\(reportID)\"}"))
+        return Self.redirect("/cases/\(caseID)?done=file")
     }
 
     func lookupPage(request: Request, context: WebContext) async throws -> Response {

@@ -93,7 +93,7 @@ public struct WebServer: Sendable {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: metrics.middleware())
-        router.add(middleware: LanguageMiddleware(store: store))
+        router.add(middleware: LanguageMiddleware())
         addPublicRoutes(to: router)
         addStaffRoutes(to: router)
         addAPIRoutes(to: router)
@@ -184,10 +184,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 }
 
-/// Chooses the language: the staff member's setting, else `?lang=`, else `Accept-Language`.
+/// Chooses the language from `?lang=`, else `Accept-Language`; `StaffAuthMiddleware` then applies a staff
+/// member's own setting.
 struct LanguageMiddleware: RouterMiddleware {
     typealias Context = WebContext
-    let store: any Store
 
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
         var context = context

@@ -248,6 +248,18 @@ struct OpenAPIConformanceTests {
             let narrowSearch = try await call(.GET, "/api/v1/search", "/api/v1/search?indicator=ip:192.0.2.10", token: narrow, expect: 200) as? Object
             #expect((narrowSearch?["cases"] as? [Object])?.contains { $0["track"] as? String == "legal" } == false)
 
+            let stats = try await call(.GET, "/api/v1/statistics", "/api/v1/statistics", expect: 200) as? Object
+            #expect((stats?["open_cases"] as? Object)?["legal"] as? Int == 1)
+            _ = try await call(.GET, "/api/v1/statistics", "/api/v1/statistics", token: nil, expect: 401)
+            _ = try await call(.GET, "/api/v1/statistics", "/api/v1/statistics", token: narrow, expect: 403)
+            // An admin without a legal role: the legal track as a count, nothing more.
+            let adminToken = APITokens.make()
+            _ = try await fixture.store.createAPIToken(
+                login: "boss", name: "admin", tokenHash: APITokens.hash(adminToken), scopes: [.casesRead], expires: nil, actor: "test", at: .now())
+            let adminStats = try await call(.GET, "/api/v1/statistics", "/api/v1/statistics", token: adminToken, expect: 200) as? Object
+            #expect((adminStats?["open_cases"] as? Object)?["legal"] as? Int == 1)
+            _ = try await call(.GET, "/api/v1/cases/{id}", "/api/v1/cases/\(legal)", token: adminToken, expect: 404)
+
             // Every documented operation was called.
             #expect(Set(exercised.keys) == documented, "not exercised: \(documented.subtracting(exercised.keys))")
         }

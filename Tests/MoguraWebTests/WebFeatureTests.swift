@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MoguraCore
 import MoguraDesk
+import MoguraIntake
 import MoguraStore
 import MoguraTesting
 import MoguraWeb
@@ -243,6 +244,38 @@ extension WebFeatureTests {
             let page = try await WebClient(base: fixture.base).get(String(link.dropFirst(fixture.base.count)))
             #expect(page.status == 200)
             #expect(page.body.contains("#\(caseID)"))
+        }
+    }
+}
+
+extension WebFeatureTests {
+    /// A report nobody's inventory matched is filed into a case from the triage page.
+    @Test func triagedReportsCanBeFiledIntoACase() async throws {
+        try await WebFixture.with { fixture in
+            let pipeline = IngestPipeline(intake: Intake(), store: fixture.store, actor: "test")
+            let stored = try await pipeline.ingest(
+                Array("From: a@example.org\r\nSubject: spam from 8.8.8.8\r\nMessage-ID: <t-1@example.org>\r\n\r\nSpam from 8.8.8.8.\r\n".utf8),
+                source: "test", channel: .mail)
+            let reportID = try #require(stored.stored.first?.report.id)
+            let configuration = try DeskConfiguration.parse(yaml: WebFixture.configurationYAML, source: "test.yml")
+            _ = try await Correlator(
+                store: fixture.store, inventory: InventoryCache(store: fixture.store), policy: configuration.correlation,
+                playbooks: configuration.playbooks, planner: Planner(maxAttempts: 3), ownAddresses: []
+            ).drain(batch: 100, now: { .now() })
+            let agent = try await fixture.client(as: "agent")
+            let triage = try await agent.get("/triage")
+            #expect(triage.body.contains("R-\(reportID)"))
+            let token = try #require(WebClient.csrf(in: triage.body))
+            let legal = try await fixture.caseID(category: .copyright)
+            let refused = try await agent.post("/triage/\(reportID)/file", form: [("csrf", token), ("case", String(legal))])
+            #expect(refused.location?.hasPrefix("/triage?refused=") == true, "a terms-of-service agent filed into a legal case")
+            let spam = try await fixture.caseID(category: .spam)
+            let filed = try await agent.post("/triage/\(reportID)/file", form: [("csrf", token), ("case", "#\(spam)")])
+            #expect(filed.location == "/cases/\(spam)?done=file")
+            #expect(try await fixture.store.report(reportID)?.caseID == spam)
+            #expect(!(try await agent.get("/triage").body.contains("R-\(reportID)")))
+            let events = try await fixture.store.auditEvents(before: nil, objectType: "case", objectID: String(spam), limit: 20)
+            #expect(events.contains { $0.action == "report.file" && $0.actor == "user:agent" })
         }
     }
 }
