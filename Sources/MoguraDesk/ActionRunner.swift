@@ -183,6 +183,18 @@ public struct ActionRunner: Sendable {
             ?? configuration.playbooks.playbook(for: kase.category, track: kase.track)
     }
 
+    /// Keeps what was sent for the case's timeline. A failure here is logged, not thrown: the mail is gone, and
+    /// failing the action would send it again.
+    func keep(_ mail: OutgoingMail, action: Action) async {
+        guard let id = action.id else { return }
+        do {
+            try await store.recordSentMail(
+                actionID: id, caseID: action.caseID, bytes: mail.bytes(), recipients: mail.to, subject: mail.subject, at: clock.now())
+        } catch {
+            logger.warning("could not keep a sent notice", metadata: ["action": "\(id)", "error": "\(error)"])
+        }
+    }
+
     /// Carries the action out.
     func perform(_ prepared: Prepared, attempt: Int, now: Timestamp) async throws -> String {
         let action = prepared.action
@@ -206,7 +218,9 @@ public struct ActionRunner: Sendable {
             } catch {
                 throw ConnectorError("\(error)", permanent: true)
             }
-            return try await mail.send(notice)
+            let result = try await mail.send(notice)
+            await keep(notice, action: action)
+            return result
         case .acknowledgeReporter:
             guard let report = prepared.ackReport else { throw ConnectorError("the acknowledged report is gone", permanent: true) }
             let message: OutgoingMail
@@ -215,7 +229,9 @@ public struct ActionRunner: Sendable {
             } catch {
                 throw ConnectorError("\(error)", permanent: true)
             }
-            return try await mail.send(message)
+            let result = try await mail.send(message)
+            await keep(message, action: action)
+            return result
         default:
             guard let connector = connectors[action.kind] else {
                 throw ConnectorError(

@@ -248,6 +248,8 @@ public struct WebSettings: Sendable, Hashable {
     public var loginWindow: Int64 = 15 * 60
     /// The zone times are shown in (IANA name).
     public var timeZone: String = "UTC"
+    /// Client prefixes allowed to read `/metrics`.
+    public var metricsFrom: [String] = ["127.0.0.0/8", "::1/128"]
 
     public init() {}
 
@@ -456,8 +458,10 @@ struct ConfigurationFile: Decodable {
         var loginAttempts: Int?
         var loginWindow: DurationValue?
         var timeZone: String?
+        var metricsFrom: [String]?
         enum CodingKeys: String, CodingKey {
             case listen
+            case metricsFrom = "metrics_from"
             case publicURL = "public_url"
             case sessionLifetime = "session_lifetime"
             case secureCookies = "secure_cookies"
@@ -701,6 +705,12 @@ struct ConfigurationFile: Decodable {
             if let zone = web.timeZone {
                 guard TimeZone(identifier: zone) != nil else { throw fail("web.time_zone", "unknown time zone \"\(zone)\"") }
                 settings.timeZone = zone
+            }
+            if let prefixes = web.metricsFrom {
+                for (index, text) in prefixes.enumerated() where (try? IPPrefix(text)) == nil {
+                    throw fail("web.metrics_from[\(index)]", "\"\(text)\" is not an address prefix such as 10.0.0.0/8 or ::1/128")
+                }
+                settings.metricsFrom = prefixes
             }
             result.web = settings
         }

@@ -270,6 +270,17 @@ enum Schema {
                     created_at BIGINT NOT NULL)
                 """,
                 "CREATE INDEX case_notes_case ON case_notes(case_id, id)",
+                // The notices and acknowledgements as sent (the bytes are a blob), for the case's timeline.
+                """
+                CREATE TABLE sent_mail (
+                    action_id BIGINT PRIMARY KEY REFERENCES actions(id),
+                    case_id BIGINT NOT NULL REFERENCES cases(id),
+                    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+                    recipients TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    sent_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX sent_mail_case ON sent_mail(case_id, sent_at)",
                 // The queue pages by (sort key, id) from an index, whatever the filter: keyset paging, never OFFSET.
                 "CREATE INDEX cases_by_updated ON cases(track, updated_at, id)",
                 "CREATE INDEX cases_by_state ON cases(track, state, updated_at, id)",

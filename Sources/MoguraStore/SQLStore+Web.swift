@@ -98,6 +98,16 @@ public struct CaseNote: Hashable, Sendable, Codable {
     public var createdAt: Timestamp
 }
 
+/// A notice or acknowledgement as sent.
+public struct SentMail: Hashable, Sendable {
+    public var actionID: Int64
+    public var caseID: Int64
+    public var hash: ContentHash
+    public var recipients: [String]
+    public var subject: String
+    public var sentAt: Timestamp
+}
+
 /// Counts for the dashboard.
 public struct DeskStatistics: Hashable, Sendable {
     /// Reports received per UTC day and category.
@@ -327,6 +337,43 @@ extension SQLStore {
         }
     }
 
+    // MARK: Sent mail
+
+    /// Keeps a sent notice's bytes for the case's timeline (once per action; a retry keeps the first).
+    public func recordSentMail(
+        actionID: Int64, caseID: Int64, bytes: [UInt8], recipients: [String], subject: String, at time: Timestamp
+    )
+        async throws
+    {
+        try await transaction { database in
+            let hash = try await self.putBlob(bytes, in: database)
+            try await database.raw(
+                """
+                INSERT INTO sent_mail (action_id, case_id, sha256, recipients, subject, sent_at)
+                VALUES (\(bind: actionID), \(bind: caseID), \(bind: hash.hex), \(bind: JSONText.encode(recipients)), \(bind: subject),
+                        \(bind: time.microseconds))
+                ON CONFLICT (action_id) DO NOTHING
+                """
+            ).run()
+        }
+    }
+
+    /// The mail sent for a case, oldest first.
+    public func sentMail(case caseID: Int64) async throws -> [SentMail] {
+        try await session { database in
+            try await self.rows(
+                database,
+                "SELECT action_id, case_id, sha256, recipients, subject, sent_at FROM sent_mail WHERE case_id = \(bind: caseID) ORDER BY sent_at, action_id"
+            ).map { row in
+                SentMail(
+                    actionID: try row.int64("action_id"), caseID: try row.int64("case_id"),
+                    hash: ContentHash(hex: try row.string("sha256")) ?? AuditEvent.genesisHash,
+                    recipients: try JSONText.decodeList(row.string("recipients")),
+                    subject: try row.string("subject"), sentAt: try row.timestamp("sent_at"))
+            }
+        }
+    }
+
     // MARK: Audit views
 
     /// Audit events, newest first, optionally about one object.
@@ -430,7 +477,8 @@ extension SQLStore {
             if !delays.isEmpty { stats.medianSecondsToFirstAction = Double(delays[delays.count / 2]) / 1_000_000 }
             stats.triage =
                 try await self.rows(
-                    database, "SELECT COUNT(*) AS n FROM reports WHERE case_id IS NULL AND triage_reason IS NOT NULL"
+                    database,
+                    "SELECT COUNT(*) AS n FROM reports WHERE case_id IS NULL AND triage_reason IS NOT NULL AND track IN (\(binds: trackList))"
                 ).first?.int("n") ?? 0
             return stats
         }

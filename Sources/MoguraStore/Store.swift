@@ -166,6 +166,10 @@ public protocol Store: Sendable {
     func notes(case caseID: Int64) async throws -> [CaseNote]
     /// Notes of a kind on a case since a time.
     func noteCount(case caseID: Int64, kind: String, since: Timestamp) async throws -> Int
+    /// Keeps a sent notice's bytes for the case's timeline.
+    func recordSentMail(actionID: Int64, caseID: Int64, bytes: [UInt8], recipients: [String], subject: String, at time: Timestamp) async throws
+    /// The mail sent for a case.
+    func sentMail(case caseID: Int64) async throws -> [SentMail]
     /// Counts for `/metrics`.
     func metricsSnapshot(now: Timestamp) async throws -> MetricsSnapshot
     /// Dashboard counts.

@@ -269,6 +269,8 @@ extension WebServer {
         guard let user = context.staff, let id = context.parameters.get("id", as: Int64.self), let report = try await store.report(id),
             user.mayRead(report.track)
         else { return Self.notFoundJSON }
+        // A report in a case is as visible as its case.
+        if let caseID = report.caseID, try await visibleCase(caseID, for: user) == nil { return Self.notFoundJSON }
         return Self.json(API.ReportItem(report))
     }
 

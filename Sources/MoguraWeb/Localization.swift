@@ -97,7 +97,8 @@ public enum Language: String, Sendable, CaseIterable {
         "Not found": "見つかりません", "The page or case does not exist, or you may not see it.": "ページまたは案件が存在しないか、閲覧権限がありません。",
         "The form was refused (missing or wrong security token). Reload the page and try again.":
             "フォームを受け付けられませんでした（セキュリティトークンが不正です）。ページを再読み込みしてやり直してください。",
-        "Done.": "完了しました。", "File into case": "案件に追加", "Refused": "実行できません", "required": "必須", "Contact": "連絡先",
+        "Done.": "完了しました。", "A report can only be filed into a case of its own track.": "通報は同じ対応区分の案件にのみ追加できます。", "Notices": "送信した通知",
+        "File into case": "案件に追加", "Refused": "実行できません", "required": "必須", "Contact": "連絡先",
         "Customer answers": "顧客の回答", "note": "メモ", "customer-answer": "顧客回答", "Roles": "権限",
         "state:new": "新規", "state:triaged": "振り分け済", "state:notified": "通知済", "state:awaiting-customer": "顧客対応待ち",
         "state:suspended": "停止中", "state:review": "確認待ち", "state:resolved": "解決", "state:closed": "クローズ",

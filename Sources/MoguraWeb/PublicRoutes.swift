@@ -17,16 +17,25 @@ extension WebServer {
                 _ = try await self.store.inventoryVersion()
                 return Self.text("ready\n")
             } catch {
-                return Self.text("store unavailable: \(error)\n", status: .serviceUnavailable)
+                self.logger.error("readiness: the store does not answer", metadata: ["error": "\(error)"])
+                return Self.text("store unavailable\n", status: .serviceUnavailable)
             }
         }
-        router.get("/metrics") { _, _ in
-            Self.text(try await self.metrics.scrape(now: self.clock.now()), type: "text/plain; version=0.0.4; charset=utf-8")
+        router.get("/metrics") { _, context in
+            // Only for the monitoring hosts in `web.metrics_from` (loopback by default): the figures describe the
+            // desk's workload, legal track included.
+            guard self.metricsAllowed(context.remoteAddress) else { return Self.text("not found\n", status: .notFound) }
+            return Self.text(try await self.metrics.scrape(now: self.clock.now()), type: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/portal/:case/:expires/:signature") { request, context in try await self.portal(request: request, context: context) }
         router.post("/portal/:case/:expires/:signature") { request, context in try await self.portal(request: request, context: context) }
         router.get("/report") { request, context in self.reportForm(request: request, context: context, values: FormData(), error: nil) }
         router.post("/report") { request, context in try await self.submitReport(request: request, context: context) }
+    }
+
+    func metricsAllowed(_ address: String) -> Bool {
+        guard let client = try? IPAddress(address) else { return false }
+        return settings.metricsFrom.contains { text in (try? IPPrefix(text))?.contains(client.unmapped) ?? false }
     }
 
     // MARK: Customer portal
@@ -222,10 +231,13 @@ extension WebServer {
         // Correlate now, so the reporter leaves with the case number (the correlation lock keeps this safe next
         // to the workers).
         _ = try await correlator.run(limit: 1_000, now: now)
-        let caseID = try await store.report(reportID)?.caseID
+        // A legal-track complaint gets its reference only: the number of a legal case is not for the public.
+        let caseID = category.defaultTrack == .legal ? nil : try await store.report(reportID)?.caseID
         let answer: HTML =
             if let caseID {
                 "<p>\(t("Case number")): <strong id=\"case-number\">#\(caseID)</strong></p><p>\(t("Please keep this number for any follow-up."))</p>"
+            } else if category.defaultTrack == .legal {
+                "<p>\(t("Report reference")): <strong id=\"report-reference\">R-\(reportID)</strong></p><p>\(t("Please keep this number for any follow-up."))</p>"
             } else {
                 "<p>\(t("Report reference")): <strong id=\"report-reference\">R-\(reportID)</strong></p><p>\(t("We could not tell whose network this is; a person will look at your report."))</p>"
             }

@@ -57,6 +57,9 @@ public enum PasswordHasher {
         await Task.detached { Bcrypt.hash(password, cost: cost) }.value
     }
 
+    /// A hash to check against when the account does not exist, so that costs the same time as a wrong password.
+    static let dummyHash = Bcrypt.hash("no such account \(UInt64.random(in: .min ... .max))", cost: cost)
+
     public static func verify(_ password: String, hash: String) async -> Bool {
         await Task.detached { Bcrypt.verify(password, hash: hash) }.value
     }
@@ -82,7 +85,8 @@ final class RateLimiter: Sendable {
 
     /// Whether `key` is over the limit now (without counting an event).
     func isLimited(_ key: String, now: Timestamp) -> Bool {
-        events.withLockedValue { table in
+        let key = String(key.prefix(200))
+        return events.withLockedValue { table in
             let recent = (table[key] ?? []).filter { $0 > now.microseconds - window }
             table[key] = recent.isEmpty ? nil : recent
             return recent.count >= limit
@@ -91,21 +95,35 @@ final class RateLimiter: Sendable {
 
     /// Counts an event; returns false when `key` was already at the limit (the event is not counted then).
     func take(_ key: String, now: Timestamp) -> Bool {
-        events.withLockedValue { table in
-            var recent = (table[key] ?? []).filter { $0 > now.microseconds - window }
+        let key = String(key.prefix(200))
+        return events.withLockedValue { table in
+            let since = now.microseconds - window
+            var recent = (table[key] ?? []).filter { $0 > since }
             guard recent.count < limit else {
                 table[key] = recent
                 return false
             }
             recent.append(now.microseconds)
             table[key] = recent
-            if table.count > 100_000 { table = table.filter { !$0.value.isEmpty } }
+            // Keys whose events all left the window are dropped, so the table stays as large as the recent traffic.
+            if table.count > 10_000 { table = table.filter { $0.value.contains { $0 > since } } }
             return true
+        }
+    }
+
+    /// Gives back the most recent event of a key (an attempt that turned out fine).
+    func release(_ key: String) {
+        let key = String(key.prefix(200))
+        events.withLockedValue { table in
+            guard var recent = table[key], !recent.isEmpty else { return }
+            recent.removeLast()
+            table[key] = recent.isEmpty ? nil : recent
         }
     }
 
     /// Forgets a key (a successful login clears its account's failures).
     func reset(_ key: String) {
+        let key = String(key.prefix(200))
         events.withLockedValue { _ = $0.removeValue(forKey: key) }
     }
 }

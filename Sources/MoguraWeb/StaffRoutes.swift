@@ -75,6 +75,7 @@ extension WebServer {
         staff.get("/queue") { request, context in try await self.queuePage(request: request, context: context) }
         staff.get("/cases/:id") { request, context in try await self.casePage(request: request, context: context) }
         staff.get("/cases/:id/reports/:report/raw") { request, context in try await self.rawReport(request: request, context: context) }
+        staff.get("/cases/:id/notices/:action") { _, context in try await self.sentNotice(context: context) }
         staff.post("/cases/:id/:verb") { request, context in try await self.caseCommand(request: request, context: context) }
         staff.post("/cases/:id/actions/:action/:verb") { request, context in try await self.actionCommand(request: request, context: context) }
         staff.get("/triage") { request, context in try await self.triagePage(request: request, context: context) }
@@ -128,22 +129,25 @@ extension WebServer {
         let form = (try? FormData.parse(Array(buffer: body), contentType: request.headers[.contentType])) ?? FormData()
         guard anonymousTokenIsValid(request, form: form) else { return refusedForm(context) }
         let now = clock.now()
-        let login = form.text("login") ?? ""
+        let login = String((form.text("login") ?? "").prefix(64))
         let accountKey = "login:\(login.lowercased())"
         let addressKey = "address:\(context.remoteAddress)"
-        if loginFailuresByAccount.isLimited(accountKey, now: now) || loginFailuresByAddress.isLimited(addressKey, now: now) {
-            _ = try await store.appendAudit(
-                AuditDraft(
-                    at: now, actor: "web:\(context.remoteAddress)", action: "login.throttled", objectType: "user", objectID: login))
-            var response = loginPage(
-                request: request, context: context, error: t("Too many failed logins; try again later."), status: .tooManyRequests)
-            response.headers[.retryAfter] = String(settings.loginWindow)
-            return response
+        // The attempt is counted before the (slow) password check, so parallel guesses cannot slip past the limit;
+        // a successful login gives it back.
+        guard loginFailuresByAccount.take(accountKey, now: now) else {
+            return try await throttled(login, request: request, context: context, now: now)
         }
-        if let (user, hash) = try await store.user(login), user.disabledAt == nil,
-            await PasswordHasher.verify(form["password"] ?? "", hash: hash)
-        {
+        guard loginFailuresByAddress.take(addressKey, now: now) else {
+            loginFailuresByAccount.release(accountKey)
+            return try await throttled(login, request: request, context: context, now: now)
+        }
+        let found = try await store.user(login)
+        // A missing or disabled account costs the same bcrypt check, so timing does not tell which logins exist.
+        let hash = found.flatMap { $0.user.disabledAt == nil ? $0.passwordHash : nil } ?? PasswordHasher.dummyHash
+        let matches = await PasswordHasher.verify(form["password"] ?? "", hash: hash)
+        if let user = found?.user, user.disabledAt == nil, matches {
             loginFailuresByAccount.reset(accountKey)
+            loginFailuresByAddress.release(addressKey)
             let session = Secrets.random(32)
             try await store.createSession(
                 idHash: Secrets.hash(session), login: user.login, expires: now.adding(seconds: settings.sessionLifetime), at: now)
@@ -151,17 +155,36 @@ extension WebServer {
                 AuditDraft(
                     at: now, actor: user.actor, action: "login", objectType: "user", objectID: user.login,
                     details: "{\"address\":\"\(context.remoteAddress)\"}"))
-            var next = form["next"] ?? "/queue"
-            if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") { next = "/queue" }
-            var response = Self.redirect(next)
+            var response = Self.redirect(Self.safeNext(form["next"]))
             response.setCookie(sessionCookie(session, maxAge: Int(settings.sessionLifetime)))
             return response
         }
-        _ = loginFailuresByAccount.take(accountKey, now: now)
-        _ = loginFailuresByAddress.take(addressKey, now: now)
         _ = try await store.appendAudit(
             AuditDraft(at: now, actor: "web:\(context.remoteAddress)", action: "login.failed", objectType: "user", objectID: login))
         return loginPage(request: request, context: context, error: t("Login failed."), status: .unauthorized)
+    }
+
+    func throttled(_ login: String, request: Request, context: WebContext, now: Timestamp) async throws -> Response {
+        _ = try await store.appendAudit(
+            AuditDraft(at: now, actor: "web:\(context.remoteAddress)", action: "login.throttled", objectType: "user", objectID: login))
+        var response = loginPage(
+            request: request, context: context, error: context.language.t("Too many failed logins; try again later."), status: .tooManyRequests)
+        response.headers[.retryAfter] = String(settings.loginWindow)
+        return response
+    }
+
+    /// Where to go after login: a local path of plain characters only (no scheme, no `//`, no backslash, no
+    /// whitespace or control characters a browser might strip into `//`), else the queue.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.count <= 500,
+            next.unicodeScalars.allSatisfy({ scalar in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "/-_.?=&%~+".unicodeScalars.contains(scalar))
+            })
+        else { return "/queue" }
+        // No escaped control characters, slashes or backslashes either.
+        let lowered = next.lowercased()
+        for bad in ["%0", "%1", "%7f", "%5c", "%2f"] where lowered.contains(bad) { return "/queue" }
+        return next
     }
 
     // MARK: Queue
@@ -273,7 +296,8 @@ extension WebServer {
         async let notesTask = store.notes(case: id)
         async let eventsTask = store.auditEvents(before: nil, objectType: "case", objectID: String(id), limit: 200)
         async let relatedTask = store.relatedCases(to: id, tracks: user.visibleTracks, limit: 20)
-        let (reports, actions, notes, events, related) = try await (reportsTask, actionsTask, notesTask, eventsTask, relatedTask)
+        async let mailTask = store.sentMail(case: id)
+        let (reports, actions, notes, events, related, sent) = try await (reportsTask, actionsTask, notesTask, eventsTask, relatedTask, mailTask)
         let mayAct = user.mayAct(on: kase.track)
 
         let summary: HTML = """
@@ -348,6 +372,10 @@ extension WebServer {
         for action in actions where action.doneAt != nil {
             timeline.append((action.doneAt!, "\(language.title(action.kind)): \(language.title(action.state))"))
         }
+        for mail in sent {
+            timeline.append(
+                (mail.sentAt, "✉ <a href=\"/cases/\(id)/notices/\(mail.actionID)\">\(mail.subject)</a> → \(mail.recipients.joined(separator: ", "))"))
+        }
         timeline.sort { $0.0 < $1.0 }
         let timelineRows: [HTML] = timeline.map { "<tr><td>\(layout.time($0.0))</td><td>\($0.1)</td></tr>" }
 
@@ -364,6 +392,8 @@ extension WebServer {
             <p>\(controls)</p>
             <h2>\(t("Actions"))</h2>
             <div class="table-wrap"><table class="responsive" id="actions"><thead><tr><th>\(t("Action"))</th><th>\(t("State"))</th><th>\(t("Due"))</th><th>\(t("Approved by"))</th><th>\(t("Result"))</th><th></th></tr></thead><tbody>\(actionRows)</tbody></table></div>
+            <h2>\(t("Notices"))</h2>
+            \(sent.isEmpty ? "<p class=\"muted\">—</p>" as HTML : "<ul id=\"notices\">\(sent.map { mail in "<li>\(layout.time(mail.sentAt)) <a href=\"/cases/\(id)/notices/\(mail.actionID)\">\(mail.subject)</a> → \(mail.recipients.joined(separator: ", "))</li>" as HTML })</ul>")
             <h2>\(t("Reports")) (\(reports.count))</h2>
             <div class="table-wrap"><table class="responsive" id="reports"><thead><tr><th>\(t("Received"))</th><th>\(t("Channel"))</th><th>\(t("Subject"))</th><th>\(t("Reporter"))</th><th>\(t("Indicators"))</th><th></th></tr></thead><tbody>\(reportRows)</tbody></table></div>
             <h2>\(t("Other cases with this indicator"))</h2>
@@ -404,6 +434,38 @@ extension WebServer {
             <pre class="raw" id="raw">\(text)</pre>
             """
         return Self.html(layout(context).page("\(t("Raw report")) R-\(reportID)", body))
+    }
+
+    /// A notice as sent: headers and text, decoded from the stored bytes.
+    func sentNotice(context: WebContext) async throws -> Response {
+        guard let user = context.staff, let kase = try await visibleCase(context.parameters.get("id", as: Int64.self), for: user),
+            let caseID = kase.id, let actionID = context.parameters.get("action", as: Int64.self),
+            let mail = try await store.sentMail(case: caseID).first(where: { $0.actionID == actionID })
+        else { return notFound(context) }
+        let t = context.language.t
+        guard case .present(let bytes) = try await store.blob(mail.hash) else { return notFound(context) }
+        if kase.track == .legal {
+            _ = try await store.appendAudit(
+                AuditDraft(
+                    at: clock.now(), actor: user.actor, action: "notice.view", objectType: "case", objectID: String(caseID),
+                    details: "{\"action\":\"\(actionID)\"}"))
+        }
+        let text: String
+        if let parsed = try? MIMEParser().parse(bytes) {
+            text = parsed.bodyText ?? ""
+        } else {
+            text = String(decoding: bytes, as: UTF8.self)
+        }
+        let body: HTML = """
+            <p><a href="/cases/\(caseID)">← \(t("Case")) #\(caseID)</a></p>
+            <table id="notice-headers"><tbody>
+            <tr><th>To</th><td>\(mail.recipients.joined(separator: ", "))</td></tr>
+            <tr><th>Subject</th><td>\(mail.subject)</td></tr>
+            <tr><th>\(t("Time"))</th><td>\(layout(context).time(mail.sentAt))</td></tr>
+            </tbody></table>
+            <pre class="raw" id="notice">\(text)</pre>
+            """
+        return Self.html(layout(context).page(t("Notices"), body))
     }
 
     func caseCommand(request: Request, context: WebContext) async throws -> Response {
@@ -494,7 +556,10 @@ extension WebServer {
         else {
             return Self.redirect("/triage?refused=\(URLText.query(context.language.t("The page or case does not exist, or you may not see it.")))")
         }
-        guard report.caseID == nil else { return Self.redirect("/cases/\(report.caseID ?? 0)") }
+        guard report.caseID == nil else { return Self.redirect("/triage") }
+        guard report.track == kase.track else {
+            return Self.redirect("/triage?refused=\(URLText.query(context.language.t("A report can only be filed into a case of its own track.")))")
+        }
         let now = clock.now()
         try await store.attach(report: reportID, toCase: caseID, at: now)
         _ = try await store.appendAudit(
@@ -592,15 +657,32 @@ extension WebServer {
         let type = request.uri.queryParameters["type"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let object = request.uri.queryParameters["id"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let events = try await store.auditEvents(before: before, objectType: type, objectID: object, limit: 100)
-        // Events about legal-track cases are shown to legal staff only.
-        var hidden = Set<String>()
+        // Events about legal-track cases and reports (the case itself, its actions, its reports, views of them)
+        // are shown to legal staff only.
+        var hidden = Set<Int64>()
         if !user.seesLegalTrack {
-            let caseIDs = Set(events.filter { $0.objectType == "case" }.compactMap { Int64($0.objectID) })
-            for id in caseIDs {
-                if let kase = try await store.case(id), kase.track == .legal { hidden.insert(String(id)) }
+            var caseTracks: [Int64: Track] = [:]
+            func track(ofCase id: Int64) async throws -> Track? {
+                if let known = caseTracks[id] { return known }
+                let found = try await store.case(id)?.track
+                caseTracks[id] = found
+                return found
+            }
+            for event in events {
+                let details = (try? JSONDecoder().decode([String: String].self, from: Data(event.details.utf8))) ?? [:]
+                var legal = false
+                if event.objectType == "case", let id = Int64(event.objectID) {
+                    legal = try await track(ofCase: id) == .legal
+                } else if let id = details["case"].flatMap(Int64.init) {
+                    legal = try await track(ofCase: id) == .legal
+                } else if event.objectType == "report", let id = Int64(event.objectID), let report = try await store.report(id) {
+                    legal = report.track == .legal
+                    if !legal, let caseID = report.caseID { legal = try await track(ofCase: caseID) == .legal }
+                }
+                if legal { hidden.insert(event.sequence) }
             }
         }
-        let rows: [HTML] = events.filter { !($0.objectType == "case" && hidden.contains($0.objectID)) }.map { event in
+        let rows: [HTML] = events.filter { !hidden.contains($0.sequence) }.map { event in
             """
             <tr><td data-label="#">\(event.sequence)</td><td data-label="\(t("Time"))">\(layout.time(event.at))</td>
             <td data-label="\(t("Actor"))">\(event.actor)</td><td data-label="\(t("Action"))">\(event.action)</td>

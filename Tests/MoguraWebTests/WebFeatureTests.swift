@@ -71,6 +71,13 @@ struct WebFeatureTests {
             #expect(outside.status == 200)
             #expect(outside.body.contains("id=\"report-reference\">R-"))
 
+            // A legal-track complaint gets a reference, never the number of a legal case.
+            let copyright = try await Self.submitReport(
+                client, fields: [("category", "copyright"), ("indicators", "192.0.2.10"), ("description", "著作権侵害 again"), ("good_faith", "1")])
+            #expect(copyright.status == 200)
+            #expect(copyright.body.contains("id=\"report-reference\">R-"))
+            #expect(!copyright.body.contains("case-number"))
+
             // Required fields.
             let missing = try await Self.submitReport(client, fields: [("category", "spam"), ("description", "no good-faith box")])
             #expect(missing.status == 400)
@@ -176,6 +183,14 @@ struct WebFeatureTests {
         }
     }
 
+    @Test func metricsAreForMonitoringHostsOnly() async throws {
+        try await WebFixture.with(webSettings: "\n  metrics_from: [10.0.0.0/8]") { fixture in
+            let metrics = try await WebClient(base: fixture.base).get("/metrics")
+            #expect(metrics.status == 404)
+            #expect(!metrics.body.contains("mogura_cases_open"))
+        }
+    }
+
     @Test func languageFollowsTheBrowserThenTheUsersSetting() async throws {
         try await WebFixture.with { fixture in
             let anonymous = WebClient(base: fixture.base)
@@ -244,6 +259,14 @@ extension WebFeatureTests {
             let page = try await WebClient(base: fixture.base).get(String(link.dropFirst(fixture.base.count)))
             #expect(page.status == 200)
             #expect(page.body.contains("#\(caseID)"))
+            // Staff see the notice as sent, in the case's timeline.
+            let agent = try await fixture.client(as: "agent")
+            let casePage = try await agent.get("/cases/\(caseID)")
+            #expect(casePage.body.contains("/cases/\(caseID)/notices/\(pending.id ?? 0)"))
+            let notice = try await agent.get("/cases/\(caseID)/notices/\(pending.id ?? 0)")
+            #expect(notice.status == 200)
+            #expect(notice.body.contains("/portal/\(caseID)/"), "the notice text, decoded")
+            #expect(notice.body.contains("owner@example.jp"))
         }
     }
 }

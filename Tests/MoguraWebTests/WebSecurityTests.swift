@@ -90,8 +90,20 @@ struct WebSecurityTests {
             // The legal lead sees it, and the view is audited.
             let lead = try await fixture.client(as: "lead")
             #expect(try await lead.get("/cases/\(legalID)").status == 200)
+            let legalReport = try #require(try await fixture.store.reports(inCase: legalID).first?.id)
+            #expect(try await lead.get("/cases/\(legalID)/reports/\(legalReport)/raw").status == 200)
             let views = try await fixture.store.auditEvents(before: nil, objectType: "case", objectID: String(legalID), limit: 50)
             #expect(views.contains { $0.action == "case.view" && $0.actor == "user:lead" })
+
+            // Nothing of it in the agent's audit log: not the case's events, not its report's, not the views.
+            let audit = try await agent.get("/audit").body
+            #expect(!audit.contains("case #\(legalID)<"))
+            #expect(!audit.contains("&quot;case&quot;:&quot;\(legalID)&quot;"))
+            #expect(!audit.contains(">report \(legalReport)<"))
+            #expect(!audit.contains("report.view-raw"))
+            let leadAudit = try await lead.get("/audit").body
+            #expect(leadAudit.contains("case #\(legalID)<") && leadAudit.contains("report.view-raw"), "the legal lead sees them")
+            // Nor in the triage count or the API's report view.
 
             // The API answers the same way.
             let agentToken = APITokens.make()
@@ -141,6 +153,26 @@ struct WebSecurityTests {
         }
     }
 
+    @Test func parallelGuessesCannotOutrunTheThrottle() async throws {
+        try await WebFixture.with { fixture in
+            let clients = (0..<10).map { _ in WebClient(base: fixture.base) }
+            var tokens: [String] = []
+            for client in clients { tokens.append(WebClient.csrf(in: try await client.get("/login").body) ?? "") }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (client, token) in zip(clients, tokens) {
+                    group.addTask {
+                        try await client.post("/login", form: [("csrf", token), ("login", "agent"), ("password", "guess \(UUID())")]).status
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == 401 }.count == 3, "\(statuses)")
+            #expect(statuses.filter { $0 == 429 }.count == 7, "\(statuses)")
+        }
+    }
+
     @Test func loginThrottlingEngages() async throws {
         try await WebFixture.with { fixture in
             let client = WebClient(base: fixture.base)
@@ -180,6 +212,16 @@ struct WebSecurityTests {
                     ("next", "//evil.example"),
                 ])
             #expect(login.location == "/queue", "an open redirect after login")
+            for next in ["/\t/evil.example", "/%09/evil.example", "https://evil.example", "/\\evil.example", "/ok?x=1\r\nSet-Cookie: a=b"] {
+                let again = WebClient(base: fixture.base)
+                let form = try await again.get("/login")
+                let answer = try await again.post(
+                    "/login",
+                    form: [
+                        ("csrf", WebClient.csrf(in: form.body) ?? ""), ("login", "lead"), ("password", fixture.passwords["lead"]!), ("next", next),
+                    ])
+                #expect(answer.location == "/queue", "next=\(next) → \(answer.location ?? "nil")")
+            }
             let cookie = try #require(login.headers.first(name: "Set-Cookie"))
             #expect(cookie.contains("HttpOnly"))
             #expect(cookie.contains("SameSite=Lax"))
