@@ -146,6 +146,17 @@ public struct MetricsSnapshot: Hashable, Sendable {
     public init() {}
 }
 
+/// An API token as listed (without its secret).
+public struct APITokenInfo: Hashable, Sendable {
+    public var id: Int64
+    public var login: String
+    public var name: String
+    public var scopes: Set<APIScope>
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp?
+    public var revokedAt: Timestamp?
+}
+
 /// An API token's owner and scopes.
 public struct APITokenGrant: Hashable, Sendable {
     public var tokenID: Int64
@@ -680,6 +691,56 @@ extension SQLStore {
                     at: time, actor: actor, action: "token.create", objectType: "user", objectID: login,
                     details: JSONText.encode(["token": String(id), "name": name])), in: database)
             return id
+        }
+    }
+
+    /// A user's tokens (never the token itself, which is not stored).
+    public func apiTokens(login: String) async throws -> [APITokenInfo] {
+        try await session { database in
+            try await self.rows(
+                database,
+                "SELECT id, name, scopes, created_at, expires_at, revoked_at FROM api_tokens WHERE login = \(bind: login) ORDER BY id"
+            ).map { row in
+                APITokenInfo(
+                    id: try row.int64("id"), login: login, name: try row.string("name"),
+                    scopes: Set(try JSONText.decodeList(row.string("scopes")).compactMap(APIScope.init(rawValue:))),
+                    createdAt: try row.timestamp("created_at"), expiresAt: try row.optionalTimestamp("expires_at"),
+                    revokedAt: try row.optionalTimestamp("revoked_at"))
+            }
+        }
+    }
+
+    /// Revokes a token at once.
+    /// - Returns: false when there is no such live token.
+    @discardableResult
+    public func revokeAPIToken(_ id: Int64, actor: String, at time: Timestamp = .now()) async throws -> Bool {
+        try await transaction { database in
+            let rows = try await self.rows(
+                database,
+                "UPDATE api_tokens SET revoked_at = \(bind: time.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING login")
+            guard let login = try rows.first?.string("login") else { return false }
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "token.revoke", objectType: "user", objectID: login,
+                    details: JSONText.encode(["token": String(id)])),
+                in: database)
+            return true
+        }
+    }
+
+    /// Disables or enables an account; disabling ends its sessions (its tokens stop working too).
+    public func setDisabled(_ login: String, disabled: Bool, actor: String, at time: Timestamp = .now()) async throws {
+        try await transaction { database in
+            guard try await !self.rows(database, "SELECT login FROM users WHERE login = \(bind: login)").isEmpty else {
+                throw StoreError("there is no user named \"\(login)\"")
+            }
+            try await database.raw(
+                "UPDATE users SET disabled_at = \(bind: disabled ? time.microseconds : nil) WHERE login = \(bind: login)"
+            ).run()
+            if disabled { try await database.raw("DELETE FROM sessions WHERE login = \(bind: login)").run() }
+            _ = try await self.appendAudit(
+                AuditDraft(at: time, actor: actor, action: disabled ? "user.disable" : "user.enable", objectType: "user", objectID: login),
+                in: database)
         }
     }
 

@@ -199,6 +199,13 @@ public protocol Store: Sendable {
     func createAPIToken(
         login: String, name: String, tokenHash: String, scopes: Set<APIScope>, expires: Timestamp?, actor: String, at time: Timestamp
     ) async throws -> Int64
+    /// A user's tokens, without their secrets.
+    func apiTokens(login: String) async throws -> [APITokenInfo]
+    /// Revokes a token; false when there is no such live token.
+    @discardableResult
+    func revokeAPIToken(_ id: Int64, actor: String, at time: Timestamp) async throws -> Bool
+    /// Disables or enables an account.
+    func setDisabled(_ login: String, disabled: Bool, actor: String, at time: Timestamp) async throws
     /// The owner and scopes of a live token.
     func apiToken(hash: String, at time: Timestamp) async throws -> APITokenGrant?
     /// A stored setting, created the first time it is asked for.

@@ -25,9 +25,12 @@ struct UserCommand: AsyncParsableCommand {
               echo 'a long passphrase here' | mogura user passwd alice
               mogura user role alice --role legal-lead --role legal-agent
               mogura user token alice --name ticket-bridge --scope cases:read --scope reports:write
+              mogura user tokens alice                  # ids, names, scopes, expiry, revocation
+              mogura user revoke-token 7
+              mogura user disable alice                 # ends her sessions; her tokens stop working
               mogura user list
             """,
-        subcommands: [Add.self, Passwd.self, Role.self, Token.self, List.self])
+        subcommands: [Add.self, Passwd.self, Role.self, Token.self, Tokens.self, RevokeToken.self, Disable.self, Enable.self, List.self])
 
     static func readPassword(prompt: String) throws -> String {
         let password: String?
@@ -150,6 +153,75 @@ struct UserCommand: AsyncParsableCommand {
                     expires: days.map { Timestamp.now().adding(seconds: Int64($0) * 86_400) }, actor: "cli:\(NSUserName())", at: .now())
             }
             print(token)
+        }
+    }
+
+    struct Tokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a staff member's API tokens (their secrets are not stored).")
+
+        @Argument(help: "The owner's login name.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let tokens = try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { store in
+                try await store.apiTokens(login: login)
+            }
+            if tokens.isEmpty { print("\(login) has no API tokens") }
+            for token in tokens {
+                let state = token.revokedAt.map { "revoked \($0)" } ?? token.expiresAt.map { "expires \($0)" } ?? "no expiry"
+                print(
+                    "\(token.id)\t\(token.name)\t\(token.scopes.sorted().map(\.rawValue).joined(separator: ","))\tcreated \(token.createdAt)\t\(state)"
+                )
+            }
+        }
+    }
+
+    struct RevokeToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-token", abstract: "Revoke an API token at once (by the id `tokens` lists).")
+
+        @Argument(help: "The token's id.") var id: Int64
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let revoked = try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { store in
+                try await store.revokeAPIToken(id, actor: "cli:\(NSUserName())", at: .now())
+            }
+            guard revoked else { throw CommandError("there is no live token \(id)") }
+            print("revoked token \(id)")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an account: it cannot log in, its sessions end and its tokens stop working.")
+
+        @Argument(help: "The login name.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { store in
+                try await store.setDisabled(login, disabled: true, actor: "cli:\(NSUserName())", at: .now())
+            }
+            print("disabled \(login)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account again.")
+
+        @Argument(help: "The login name.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { store in
+                try await store.setDisabled(login, disabled: false, actor: "cli:\(NSUserName())", at: .now())
+            }
+            print("enabled \(login)")
         }
     }
 

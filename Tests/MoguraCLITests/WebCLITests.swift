@@ -121,6 +121,20 @@ struct WebCLITests {
         let (denied, _, _) = try await Self.fetch(
             "http://127.0.0.1:\(port)/api/v1/search?indicator=ip:192.0.2.1", headers: ["Authorization": "Bearer \(secret)"])
         #expect(denied == 403, "the token has no search scope")
+
+        // Revoking the token, and disabling the account, take effect at once on the running server.
+        let tokens = try CommandRunner.run(["user", "tokens", "alice", "--data-dir", data])
+        #expect(tokens.standardOutput.hasPrefix("1\tbridge\tcases:read"), "\(tokens.standardOutput)")
+        #expect(try CommandRunner.run(["user", "revoke-token", "1", "--data-dir", data]).status == 0)
+        let (revoked, _, _) = try await Self.fetch("http://127.0.0.1:\(port)/api/v1/cases", headers: ["Authorization": "Bearer \(secret)"])
+        #expect(revoked == 401)
+        #expect(try CommandRunner.run(["user", "revoke-token", "1", "--data-dir", data]).status != 0, "a token revoked twice")
+        let second = try CommandRunner.run(["user", "token", "alice", "--name", "again", "--scope", "cases:read", "--data-dir", data])
+        let secondSecret = second.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await Self.fetch("http://127.0.0.1:\(port)/api/v1/cases", headers: ["Authorization": "Bearer \(secondSecret)"]).0 == 200)
+        #expect(try CommandRunner.run(["user", "disable", "alice", "--data-dir", data]).status == 0)
+        #expect(try await Self.fetch("http://127.0.0.1:\(port)/api/v1/cases", headers: ["Authorization": "Bearer \(secondSecret)"]).0 == 401)
+        #expect(try CommandRunner.run(["user", "list", "--data-dir", data]).standardOutput.contains("alice\tAlice Sato\tadmin,tos-agent\tdisabled"))
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
