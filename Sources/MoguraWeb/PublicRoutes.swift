@@ -47,7 +47,7 @@ extension WebServer {
 
     func portal(request: Request, context: WebContext) async throws -> Response {
         let t = context.language.t
-        let layout = Layout(language: context.language, user: nil, csrf: nil, zone: zone)
+        var layout = Layout(language: context.language, user: nil, csrf: nil, zone: zone)
         let now = clock.now()
         guard let caseID = context.parameters.get("case", as: Int64.self), let expires = context.parameters.get("expires", as: Int64.self),
             let signature = context.parameters.get("signature"), let kase = try await store.case(caseID), kase.track == .termsOfService,
@@ -83,6 +83,12 @@ extension WebServer {
                     details: "{\"address\":\"\(context.remoteAddress)\"}"))
         }
         let current = try await store.case(caseID) ?? kase
+        // Times in the customer's own zone, as in their notices.
+        if let customerID = current.customerID, let customer = try await store.customers([customerID]).first,
+            let customerZone = TimeZone(identifier: customer.timezone)
+        {
+            layout.zone = customerZone
+        }
         let reports = try await store.reports(inCase: caseID)
         // The evidence a customer may see: what was reported and when, never who reported it.
         var indicators: [String] = []
