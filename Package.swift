@@ -138,7 +138,14 @@ let package = Package(
             path: "Tests/MoguraTesting",
             swiftSettings: upcoming
         ),
-        .testTarget(name: "MoguraMailTests", dependencies: ["MoguraMail", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraMailTests",
+            dependencies: [
+                "MoguraMail", "MoguraTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: upcoming),
         .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
