@@ -28,7 +28,8 @@ public final class PostfixInstance: @unchecked Sendable {
     ///   - mailboxDomain: a domain whose mail is delivered to one maildir (``maildir``), for tests that read what
     ///     Mogura sent.
     ///   - startTLS: offer STARTTLS with a self-signed certificate for 127.0.0.1 (``certificateFile``).
-    public init(lmtpPort: Int, mailboxDomain: String? = nil, startTLS: Bool = false) throws {
+    ///   - milterPort: a milter on 127.0.0.1 that every SMTP session and every sendmail(1) submission goes through.
+    public init(lmtpPort: Int, mailboxDomain: String? = nil, startTLS: Bool = false, milterPort: Int? = nil) throws {
         guard Self.isAvailable else {
             throw PostfixError(message: "Postfix is not installed or the tests are not running as root; scripts/test installs it when run as root")
         }
@@ -86,6 +87,14 @@ public final class PostfixInstance: @unchecked Sendable {
                 smtpd_tls_key_file = \(directory.file("tls/key.pem"))
                 smtpd_tls_received_header = yes
                 """ : "")
+            \(milterPort.map { port in
+                """
+                smtpd_milters = inet:127.0.0.1:\(port)
+                non_smtpd_milters = inet:127.0.0.1:\(port)
+                milter_protocol = 6
+                milter_default_action = accept
+                """
+            } ?? "")
             default_transport = error:outside delivery is disabled in tests
             relay_transport = error:outside delivery is disabled in tests
             smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
@@ -142,6 +151,29 @@ public final class PostfixInstance: @unchecked Sendable {
     /// Sends a message to the instance by SMTP.
     public func send(_ message: [UInt8], from: String = "reporter@example.org", to: String = "abuse@provider.example") throws {
         try SMTPClient.send(message, host: "127.0.0.1", port: smtpPort, from: from, to: [to])
+    }
+
+    /// Submits a message locally through Postfix's sendmail(1), as a web application's mail() does.
+    public func sendmail(_ message: [UInt8], from: String, to: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/sendmail")
+        process.arguments = ["-C", configDirectory, "-f", from, "--", to]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(message))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw PostfixError(message: "sendmail failed (\(process.terminationStatus)): \(text)") }
+    }
+
+    /// Messages in the hold queue (held by a milter's quarantine).
+    public func heldMessages() throws -> Int {
+        try run("/usr/sbin/postqueue", ["-c", configDirectory, "-j"]).split(separator: "\n").filter { $0.contains("\"queue_name\": \"hold\"") }.count
     }
 
     /// Stops the instance.
