@@ -46,6 +46,10 @@ struct MilterCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow"), help: ArgumentHelp("An account never limited (repeat for several).", valueName: "account"))
     var allowlist: [String] = []
 
+    @Option(help: "Report a SASL account used from more client addresses than this in an hour (0: off).") var clientsPerHour = 10
+    @Option(help: "Report one near-identical body sent to more recipients than this in an hour (0: off).") var similarPerHour = 50
+    @Option(help: "Report a day above this many times the account's average day of the last week (0: off).") var baselineFactor = 5.0
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -113,11 +117,21 @@ enum MilterReports {
         return String(hash, radix: 16)
     }
 
+    static func headline(_ breach: MailLimitBreach) -> String {
+        switch breach.measure {
+        case "client-addresses": "was used from more than \(breach.limit) client addresses in an hour (stolen credentials?)"
+        case "similar-body": "sent one near-identical body to more than \(breach.limit) recipients in an hour (an abused form or a mass mailer?)"
+        case "above-baseline": "sent more than \(breach.limit) messages today, far above its usual day"
+        default: "crossed the \(breach.window)ly limit of \(breach.limit) \(breach.measure)"
+        }
+    }
+
     static func file(_ breach: MailLimitBreach, pipeline: IngestPipeline) async throws {
-        let category: MoguraCore.Category = breach.authenticated ? .compromisedAccount : .formAbuse
+        let category: MoguraCore.Category =
+            breach.measure == "similar-body" && !breach.authenticated ? .formAbuse : breach.authenticated ? .compromisedAccount : .formAbuse
         let counts = breach.counts
         let text = """
-            Mogura milter: \(breach.account) crossed the \(breach.window)ly limit of \(breach.limit) \(breach.measure).
+            Mogura milter: \(breach.account) \(Self.headline(breach)).
             In the \(breach.window) from \(counts.start): \(counts.messages) messages to \(counts.recipients) recipients in \
             \(counts.recipientDomains.count) domains, from \(counts.clientAddresses.count) client addresses.
             Submission: \(breach.authenticated ? "SASL login" : "local (sendmail binary)"). Action: \(breach.action.rawValue).
@@ -128,7 +142,7 @@ enum MilterReports {
         let raw = Array(
             """
             From: mogura-milter@localhost\r
-            Subject: Sending limit crossed by \(breach.account)\r
+            Subject: \(breach.isLimit ? "Sending limit crossed by" : "Suspicious sending by") \(breach.account)\r
             Message-ID: <milter.\(breach.window).\(breach.measure).\(counts.start.microseconds).\(fnv(breach.account))@mogura.invalid>\r
             Content-Type: text/plain; charset=utf-8\r
             \r

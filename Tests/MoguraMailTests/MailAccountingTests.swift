@@ -80,4 +80,65 @@ struct MailAccountingTests {
         #expect(rejecting.atEndOfMessage(Self.message("carol@example.jp", recipients: many)) == .reject("Sending limit exceeded for this account"))
         #expect(rejecting.atMail(Self.message("carol@example.jp")) == .reject("Sending limit exceeded for this account"))
     }
+
+    static let noLimits = MailLimits(messagesPerHour: nil, messagesPerDay: nil, recipientsPerHour: nil, recipientsPerDay: nil, action: .tempfail)
+
+    @Test func stolenCredentialsAreReportedWhenManyHostsUseOneAccount() {
+        let breaches = NIOLockedValueBox<[MailLimitBreach]>([])
+        let accounting = MailAccounting(
+            limits: Self.noLimits, detectors: MailDetectors(clientAddressesPerHour: 5, similarBodyRecipientsPerHour: nil, baselineFactor: nil),
+            onBreach: { breach in breaches.withLockedValue { $0.append(breach) } })
+        for index in 0..<8 {
+            let record = Self.message("taro@example.jp", client: "203.0.113.\(index)")
+            #expect(accounting.atMail(record) == .continue)
+            #expect(accounting.atEndOfMessage(record) == .continue, "a detector reports, it does not stop mail")
+        }
+        let found = breaches.withLockedValue { $0 }
+        #expect(found.count == 1)
+        #expect(found.first?.measure == "client-addresses")
+        #expect(found.first?.isLimit == false)
+        #expect(found.first?.action == .report)
+        #expect(found.first?.counts.clientAddresses.count == 6)
+        // The same from one web server through sendmail(1) is not a login pattern.
+        let local = MailAccounting(limits: Self.noLimits, detectors: MailDetectors(clientAddressesPerHour: 5, similarBodyRecipientsPerHour: nil))
+        for index in 0..<8 { _ = local.atEndOfMessage(Self.message("www@example.jp", authenticated: false, client: "10.0.0.\(index)")) }
+    }
+
+    @Test func aFormsNearIdenticalAutoRepliesAreReported() {
+        let breaches = NIOLockedValueBox<[MailLimitBreach]>([])
+        let accounting = MailAccounting(
+            limits: Self.noLimits, detectors: MailDetectors(clientAddressesPerHour: nil, similarBodyRecipientsPerHour: 20, baselineFactor: nil),
+            onBreach: { breach in breaches.withLockedValue { $0.append(breach) } })
+        for index in 0..<25 {
+            var record = Self.message("www-data@web1.example.jp", authenticated: false, recipients: ["victim\(index)@example\(index).org"])
+            // The same auto-reply with the spammer's text and a varying number in it: one fingerprint.
+            record.bodyBytes = 120
+            record.bodyFingerprint = 0xABCD
+            _ = accounting.atEndOfMessage(record)
+        }
+        let found = breaches.withLockedValue { $0 }
+        #expect(found.map(\.measure) == ["similar-body"])
+        #expect(found.first?.counts.mostRecipientsOfOneBody == 21)
+    }
+
+    @Test func aDayFarAboveTheAccountsOwnBaselineIsReported() {
+        let clock = Clock()
+        let breaches = NIOLockedValueBox<[MailLimitBreach]>([])
+        let accounting = MailAccounting(
+            limits: Self.noLimits,
+            detectors: MailDetectors(clientAddressesPerHour: nil, similarBodyRecipientsPerHour: nil, baselineFactor: 5, baselineMinimum: 30),
+            clock: { clock.now() }, onBreach: { breach in breaches.withLockedValue { $0.append(breach) } })
+        // A week of 10 messages a day…
+        for _ in 0..<7 {
+            for _ in 0..<10 { _ = accounting.atEndOfMessage(Self.message("shop@example.jp")) }
+            clock.advance(86_400)
+        }
+        #expect(breaches.withLockedValue { $0.isEmpty })
+        // …then 60 in a day: above max(30, 5 × 10).
+        for _ in 0..<60 { _ = accounting.atEndOfMessage(Self.message("shop@example.jp")) }
+        let found = breaches.withLockedValue { $0 }
+        #expect(found.map(\.measure) == ["above-baseline"])
+        #expect(found.first?.limit == 50)
+        #expect(found.first?.counts.messages == 51)
+    }
 }

@@ -203,11 +203,11 @@ struct MilterProtocolTests {
             tasks.addTask { try await group.run() }
             var iterator = listening.makeAsyncIterator()
             _ = await iterator.next()
-            let answer = try MilterBytes.exchange(port: port, MilterBytes.optionNegotiation() + MilterBytes.postfixSession())
+            let answer = try await MilterBytes.exchangeOffPool(port: port, MilterBytes.optionNegotiation() + MilterBytes.postfixSession())
             let expected = try Self.run(MilterBytes.optionNegotiation() + MilterBytes.postfixSession(), policy: RecordingPolicy()).responses
             #expect(answer == expected)
             #expect(policy.records.count == 1)
-            let garbage = try MilterBytes.exchange(
+            let garbage = try await MilterBytes.exchangeOffPool(
                 port: port, MilterBytes.optionNegotiation() + MilterBytes.packet("Z", [1, 2, 3]) + MilterBytes.postfixSession())
             let negotiation = try Self.run(MilterBytes.optionNegotiation(), policy: RecordingPolicy()).responses
             #expect(garbage == negotiation, "only the negotiation was answered before the close")

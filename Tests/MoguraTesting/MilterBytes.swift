@@ -72,4 +72,18 @@ public enum MilterBytes {
         }
         return received
     }
+
+    /// ``exchange(port:_:)`` on a thread of its own, so the blocking socket never starves the cooperative pool an
+    /// in-process server needs to answer.
+    public static func exchangeOffPool(port: Int, _ bytes: [UInt8]) async throws -> [UInt8] {
+        try await offPool { try exchange(port: port, bytes) }
+    }
+}
+
+/// Runs blocking work (sockets, processes, polling with sleeps) on a thread of its own, so it never starves the
+/// cooperative pool that a server running in the same test process needs.
+public func offPool<R: Sendable>(_ work: @escaping @Sendable () throws -> R) async throws -> R {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
 }

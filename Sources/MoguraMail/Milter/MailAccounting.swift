@@ -50,8 +50,13 @@ public struct MailWindowCounts: Hashable, Sendable {
     /// A few recipients and subjects as evidence.
     public var sampleRecipients: [String] = []
     public var sampleSubjects: [String] = []
+    /// Recipients per body fingerprint (up to 64 fingerprints): near-identical messages to many recipients.
+    public var recipientsBySimilarBody: [UInt64: Int] = [:]
 
     public init(start: Timestamp) { self.start = start }
+
+    /// The most recipients that one body (its fingerprint) went to.
+    public var mostRecipientsOfOneBody: Int { recipientsBySimilarBody.values.max() ?? 0 }
 
     mutating func add(_ record: MilterMessageRecord) {
         messages += 1
@@ -64,6 +69,31 @@ public struct MailWindowCounts: Hashable, Sendable {
         }
         if clientAddresses.count < 256 && !record.clientAddress.isEmpty { clientAddresses.insert(record.clientAddress) }
         if sampleSubjects.count < 5 && !record.subject.isEmpty && !sampleSubjects.contains(record.subject) { sampleSubjects.append(record.subject) }
+        if record.bodyBytes > 0, recipientsBySimilarBody[record.bodyFingerprint] != nil || recipientsBySimilarBody.count < 64 {
+            recipientsBySimilarBody[record.bodyFingerprint, default: 0] += record.recipients.count
+        }
+    }
+}
+
+/// Detectors: patterns reported (never enforced) as they appear.
+public struct MailDetectors: Hashable, Sendable {
+    /// A SASL account used from more distinct client addresses than this in an hour (stolen credentials).
+    public var clientAddressesPerHour: Int?
+    /// One body (case, white space and digits folded) sent to more recipients than this in an hour (a contact
+    /// form's auto-reply abused, a mass mailer).
+    public var similarBodyRecipientsPerHour: Int?
+    /// Today's messages above this many times the account's average day of the last week…
+    public var baselineFactor: Double?
+    /// …and above this many messages (quiet accounts are not flagged for sending a few).
+    public var baselineMinimum: Int
+
+    public init(
+        clientAddressesPerHour: Int? = 10, similarBodyRecipientsPerHour: Int? = 50, baselineFactor: Double? = 5, baselineMinimum: Int = 200
+    ) {
+        self.clientAddressesPerHour = clientAddressesPerHour
+        self.similarBodyRecipientsPerHour = similarBodyRecipientsPerHour
+        self.baselineFactor = baselineFactor
+        self.baselineMinimum = baselineMinimum
     }
 }
 
@@ -74,8 +104,11 @@ public struct MailLimitBreach: Hashable, Sendable {
     public var authenticated: Bool
     /// `hour` or `day`.
     public var window: String
-    /// Which limit: `messages` or `recipients`.
+    /// Which limit: `messages` or `recipients`; or which detector: `client-addresses`, `similar-body`,
+    /// `above-baseline`.
     public var measure: String
+    /// Whether it is a limit (enforced) rather than a detector (reported only).
+    public var isLimit: Bool
     public var limit: Int
     public var counts: MailWindowCounts
     public var action: MailLimits.Action
@@ -90,9 +123,12 @@ public final class MailAccounting: MilterPolicy, Sendable {
         var hour: MailWindowCounts
         var day: MailWindowCounts
         var reported: Set<String> = []
+        /// Messages on each of the last seven days with traffic, oldest first.
+        var history: [Int] = []
     }
 
     let limits: MailLimits
+    let detectors: MailDetectors
     let clock: @Sendable () -> Timestamp
     let onBreach: @Sendable (MailLimitBreach) -> Void
     private let accounts = NIOLockedValueBox<[String: Account]>([:])
@@ -102,10 +138,11 @@ public final class MailAccounting: MilterPolicy, Sendable {
     ///   - clock: the time (tests move it by hand).
     ///   - onBreach: called once per account, window and measure when a limit is crossed (outside the lock).
     public init(
-        limits: MailLimits, clock: @escaping @Sendable () -> Timestamp = { .now() },
+        limits: MailLimits, detectors: MailDetectors = MailDetectors(), clock: @escaping @Sendable () -> Timestamp = { .now() },
         onBreach: @escaping @Sendable (MailLimitBreach) -> Void = { _ in }
     ) {
         self.limits = limits
+        self.detectors = detectors
         self.clock = clock
         self.onBreach = onBreach
     }
@@ -152,13 +189,15 @@ public final class MailAccounting: MilterPolicy, Sendable {
             entry.day.add(message)
             var fresh: [MailLimitBreach] = []
             let crossed = breaches(entry)
-            for (window, measure, limit) in crossed {
+            let detected = detections(entry)
+            for (window, measure, limit) in crossed + detected {
                 let key = "\(window):\(measure):\(window == "hour" ? entry.hour.start.microseconds : entry.day.start.microseconds)"
                 if entry.reported.insert(key).inserted {
                     fresh.append(
                         MailLimitBreach(
-                            account: message.account, authenticated: message.authenticated, window: window, measure: measure, limit: limit,
-                            counts: window == "hour" ? entry.hour : entry.day, action: limits.action, at: now))
+                            account: message.account, authenticated: message.authenticated, window: window, measure: measure,
+                            isLimit: !detected.contains { $0.1 == measure }, limit: limit, counts: window == "hour" ? entry.hour : entry.day,
+                            action: detected.contains { $0.1 == measure } ? .report : limits.action, at: now))
                 }
             }
             table[message.account] = entry
@@ -185,11 +224,31 @@ public final class MailAccounting: MilterPolicy, Sendable {
         return found
     }
 
+    private func detections(_ entry: Account) -> [(String, String, Int)] {
+        var found: [(String, String, Int)] = []
+        if let limit = detectors.clientAddressesPerHour, entry.authenticated, entry.hour.clientAddresses.count > limit {
+            found.append(("hour", "client-addresses", limit))
+        }
+        if let limit = detectors.similarBodyRecipientsPerHour, entry.hour.mostRecipientsOfOneBody > limit {
+            found.append(("hour", "similar-body", limit))
+        }
+        if let factor = detectors.baselineFactor, entry.history.count >= 3 {
+            let average = Double(entry.history.reduce(0, +)) / Double(entry.history.count)
+            let threshold = max(detectors.baselineMinimum, Int((average * factor).rounded(.up)))
+            if entry.day.messages > threshold { found.append(("day", "above-baseline", threshold)) }
+        }
+        return found
+    }
+
     private static func roll(_ entry: inout Account, now: Timestamp) {
         let hour = hourStart(now)
         if entry.hour.start != hour { entry.hour = MailWindowCounts(start: hour) }
         let day = dayStart(now)
         if entry.day.start != day {
+            if entry.day.messages > 0 {
+                entry.history.append(entry.day.messages)
+                if entry.history.count > 7 { entry.history.removeFirst(entry.history.count - 7) }
+            }
             entry.day = MailWindowCounts(start: day)
             entry.reported = []
         }
