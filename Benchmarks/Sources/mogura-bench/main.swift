@@ -26,6 +26,10 @@ struct Options {
     var cookie = ""
     var concurrency = 16
     var seconds = 10.0
+    var milterPort: Int?
+    var connections = 8
+    var messages = 200_000
+    var accounts = 10_000
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -46,6 +50,10 @@ struct Options {
             case "--cookie": cookie = iterator.next() ?? ""
             case "--concurrency": concurrency = Int(iterator.next() ?? "") ?? concurrency
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
+            case "--milter-load": milterPort = Int(iterator.next() ?? "")
+            case "--connections": connections = Int(iterator.next() ?? "") ?? connections
+            case "--messages": messages = Int(iterator.next() ?? "") ?? messages
+            case "--accounts": accounts = Int(iterator.next() ?? "") ?? accounts
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -144,6 +152,14 @@ func format(_ seconds: [Double]) -> String {
 }
 
 let options = Options(CommandLine.arguments)
+
+// Milter mode: drive a running `mogura milter` as Postfix would.
+if let port = options.milterPort {
+    for _ in 0..<options.runs {
+        MilterBench.run(port: port, connections: options.connections, messages: options.messages, accounts: options.accounts)
+    }
+    exit(0)
+}
 
 // Web mode: seed a million cases, or load a running server's queue page.
 if let directory = options.webSeed {

@@ -26,80 +26,85 @@ public struct MilterServer: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
+        let policy = self.policy
+        let logger = self.logger
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .minutes(10)))
-                try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
-                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            .childChannelInitializer { channel in
+                // The session runs on the connection's event loop: no hop to the task pool per packet.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .minutes(10)))
+                    try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
+                    try channel.pipeline.syncOperations.addHandler(MilterChannelHandler(policy: policy, logger: logger))
+                }
             }
-        }
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let server: any Channel
         switch address {
-        case .tcp(let host, let port):
-            server = try await bootstrap.bind(host: host, port: port, childChannelInitializer: initializer)
-        case .unixSocket(let path):
-            server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+        case .tcp(let host, let port): server = try await bootstrap.bind(host: host, port: port).get()
+        case .unixSocket(let path): server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         }
         let bound =
-            server.channel.localAddress.map { address -> String in
+            server.localAddress.map { address -> String in
                 if let port = address.port, let ip = address.ipAddress { return "\(ip):\(port)" }
                 return address.pathname.map { "unix:\($0)" } ?? "\(address)"
             } ?? address.description
         logger.notice("milter listening", metadata: ["address": "\(bound)"])
         onListening(bound)
-        do {
-            try await cancelWhenGracefulShutdown {
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await server.executeThenClose { connections in
-                        for try await connection in connections {
-                            group.addTask { await self.handle(connection) }
-                        }
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // A graceful shutdown: stop accepting and return normally.
-        }
+        // Until a graceful shutdown (or cancellation): then stop accepting; open sessions end with their MTA.
+        try? await gracefulShutdown()
+        try? await server.close()
         logger.notice("milter stopped", metadata: ["address": "\(bound)"])
     }
+}
 
-    /// One MTA connection; errors end this connection only.
-    func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+/// One MTA connection: packets in, the session's responses out, on the event loop.
+final class MilterChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var session: MilterSession
+    private var reader = MilterPacketReader()
+    private let logger: Logger
+
+    init(policy: any MilterPolicy, logger: Logger) {
+        self.session = MilterSession(policy: policy)
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let chunk = unwrapInboundIn(data)
+        reader.append(chunk.readableBytesView)
+        var out = context.channel.allocator.buffer(capacity: 64)
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                var session = MilterSession(policy: policy)
-                var reader = MilterPacketReader()
-                for try await chunk in inbound {
-                    reader.append(chunk.readableBytesView)
-                    var out: [UInt8] = []
-                    var close = false
-                    do {
-                        while let (code, data) = try reader.next() {
-                            let step = try session.receive(try MilterCommand.parse(code: code, data: data))
-                            for response in step.responses { out += response.packet }
-                            if step.close {
-                                close = true
-                                break
-                            }
-                        }
-                    } catch {
-                        // What was answered before the bad packet still goes out; then the connection closes.
-                        if !out.isEmpty { try await outbound.write(ByteBuffer(bytes: out)) }
-                        throw error
-                    }
-                    if !out.isEmpty { try await outbound.write(ByteBuffer(bytes: out)) }
-                    if close { return }
+            while let (code, bytes) = try reader.next() {
+                let step = try session.receive(try MilterCommand.parse(code: code, data: bytes))
+                for response in step.responses { out.writeBytes(response.packet) }
+                if step.close {
+                    flush(out, context: context)
+                    context.close(promise: nil)
+                    return
                 }
             }
-        } catch let error as MilterProtocolError {
-            logger.error("milter connection closed: \(error)", metadata: ["peer": "\(peer)"])
         } catch {
-            logger.info("milter connection ended", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            // What was answered before the bad packet still goes out; then the connection closes and the MTA's
+            // milter_default_action decides the mail.
+            logger.error("milter connection closed: \(error)", metadata: ["peer": "\(context.remoteAddress?.description ?? "unknown")"])
+            flush(out, context: context)
+            context.close(promise: nil)
+            return
         }
+        flush(out, context: context)
+    }
+
+    private func flush(_ out: ByteBuffer, context: ChannelHandlerContext) {
+        guard out.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.info("milter connection ended", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
     }
 }
