@@ -43,7 +43,8 @@ public struct MilterServer: ServiceLifecycle.Service {
         let server: any Channel
         switch address {
         case .tcp(let host, let port): server = try await bootstrap.bind(host: host, port: port).get()
-        case .unixSocket(let path): server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        case .unixSocket(let path):
+            server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         }
         let bound =
             server.localAddress.map { address -> String in
@@ -67,6 +68,10 @@ final class MilterChannelHandler: ChannelInboundHandler {
     private var session: MilterSession
     private var reader = MilterPacketReader()
     private let logger: Logger
+    /// TCP only: acknowledge at once. Postfix writes each packet separately without TCP_NODELAY, so with the
+    /// kernel's delayed ACK every packet after the first waits up to 40 ms for ours (Nagle), and a milter over TCP
+    /// costs Postfix most of its throughput. Linux clears quick-ACK mode after a while, so it is set again per read.
+    private var quickAck = true
 
     init(policy: any MilterPolicy, logger: Logger) {
         self.session = MilterSession(policy: policy)
@@ -74,6 +79,13 @@ final class MilterChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if quickAck {
+            do {
+                try context.channel.syncOptions?.setOption(ChannelOptions.tcpOption(NIOBSDSocket.Option(rawValue: TCP_QUICKACK)), value: 1)
+            } catch {
+                quickAck = false  // a UNIX socket
+            }
+        }
         let chunk = unwrapInboundIn(data)
         reader.append(chunk.readableBytesView)
         var out = context.channel.allocator.buffer(capacity: 64)

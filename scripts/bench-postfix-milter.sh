@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Postfix throughput with Mogura's milter against Postfix without it, on the same machine, interleaved pairs.
+# smtp-source (from the postfix package) submits N messages over S sessions; Postfix discards them after the
+# queue, so the figure is the SMTP acceptance path the milter sits on. Needs root (Postfix's master).
+#
+# Usage: scripts/bench-postfix-milter.sh MOGURA_BINARY [PAIRS] [MESSAGES] [SESSIONS] [inet|unix]
+set -euo pipefail
+mogura=$1
+pairs=${2:-5}
+messages=${3:-5000}
+sessions=${4:-8}
+transport=${5:-inet}
+[ "$(id -u)" = 0 ] || { echo "needs root (Postfix's master runs as root)" >&2; exit 1; }
+work=$(mktemp -d /tmp/mogura-bench-postfix.XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+smtp_port=$(free_port)
+milter_port=$(free_port)
+chmod 755 "$work"
+mkdir -p "$work/etc" "$work/queue" "$work/data"
+chown postfix "$work/data"
+cat > "$work/etc/master.cf" <<EOF
+127.0.0.1:$smtp_port inet n - n - - smtpd
+pickup unix n - n 1 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 1 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+EOF
+cat > "$work/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $work/queue
+data_directory = $work/data
+meta_directory = /etc/postfix
+myhostname = bench.localdomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+mynetworks = 127.0.0.0/8
+relay_domains = bench.example
+transport_maps = inline:{ bench.example=discard: }
+default_transport = error:outside delivery is disabled
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+maillog_file = $work/maillog
+maillog_file_prefixes = $work
+smtputf8_enable = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_client_connection_count_limit = 0
+smtpd_client_message_rate_limit = 0
+milter_protocol = 6
+milter_default_action = accept
+EOF
+pin_server=(); pin_client=()
+if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then pin_server=(taskset -c 0); pin_client=(taskset -c 1); fi
+if [ "$transport" = unix ]; then listen="unix:$work/milter.sock"; endpoint="unix:$work/milter.sock"; else listen="127.0.0.1:$milter_port"; endpoint="inet:127.0.0.1:$milter_port"; fi
+"${pin_server[@]}" "$mogura" milter --listen "$listen" --data-dir "$work/mogura" \
+    --messages-per-hour 0 --messages-per-day 0 --recipients-per-hour 0 --recipients-per-day 0 > "$work/milter.log" 2>&1 &
+milter_pid=$!
+cleanup() {
+    postfix -c "$work/etc" stop >/dev/null 2>&1 || true
+    kill -INT "$milter_pid" 2>/dev/null || true
+    wait "$milter_pid" 2>/dev/null || true
+    [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do grep -q "listening" "$work/milter.log" && break; sleep 0.1; done
+# Postfix's smtpd runs as postfix: let it reach the socket (in production, the socket's directory does this).
+[ "$transport" = unix ] && chmod 666 "$work/milter.sock"
+"${pin_server[@]}" postfix -c "$work/etc" start >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; exit 1; }
+for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2>/dev/null && break; sleep 0.1; done
+
+run() {  # prints messages/s for one smtp-source run
+    local start end
+    start=$(date +%s.%N)
+    "${pin_client[@]}" smtp-source -s "$sessions" -m "$messages" -l 2048 -f sender@client.example -t rcpt@bench.example "127.0.0.1:$smtp_port"
+    end=$(date +%s.%N)
+    python3 -c "print(f'{$messages / ($end - $start):.0f}')"
+}
+set_milter() {
+    postconf -c "$work/etc" -e "smtpd_milters = $1"
+    postfix -c "$work/etc" reload >/dev/null 2>&1
+    sleep 1
+}
+echo "Postfix $(postconf -d -h mail_version), $messages messages of 2 KiB over $sessions sessions per run, $pairs interleaved pairs, milter over $transport"
+without=(); with=()
+run >/dev/null  # warm-up
+for pair in $(seq 1 "$pairs"); do
+    set_milter ""
+    without+=("$(run)")
+    set_milter "$endpoint"
+    with+=("$(run)")
+    echo "  pair $pair: without ${without[-1]} msg/s, with ${with[-1]} msg/s"
+done
+python3 - "${without[*]}" "${with[*]}" <<'EOF'
+import statistics, sys
+without = [float(x) for x in sys.argv[1].split()]
+with_ = [float(x) for x in sys.argv[2].split()]
+ratios = [w / o for w, o in zip(with_, without)]
+print(f"  without: median {statistics.median(without):.0f} msg/s (range {min(without):.0f}–{max(without):.0f})")
+print(f"  with:    median {statistics.median(with_):.0f} msg/s (range {min(with_):.0f}–{max(with_):.0f})")
+print(f"  ratio with/without: median {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f})")
+EOF
+grep -c "milter" "$work/maillog" >/dev/null 2>&1 || true
+echo "  milter errors in Postfix's log: $(grep -c 'milter.*\(error\|timeout\|disconnect\)' "$work/maillog" || true)"
