@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 public import MoguraCore
 public import MoguraStore
 
@@ -10,14 +8,14 @@ public struct PortalLinks: Sendable {
     /// The setting that holds the key.
     public static let keySetting = "web.signing-key"
 
-    private let key: SymmetricKey
+    private let signer: MessageSigner
     /// The public base URL, without a trailing slash.
     public let base: String
     /// Seconds a link stays valid.
     public let lifetime: Int64
 
     public init(secret: String, base: String, lifetime: Int64) {
-        key = SymmetricKey(data: Data(secret.utf8))
+        signer = MessageSigner(secret: secret)
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.lifetime = lifetime
     }
@@ -29,12 +27,7 @@ public struct PortalLinks: Sendable {
     }
 
     /// A new random key, base64url.
-    public static func makeSecret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<48).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    public static func makeSecret() -> String { Base64URL.random(48) }
 
     /// The link for a case, valid for ``lifetime`` from `now`.
     public func link(caseID: Int64, token: String, now: Timestamp) -> String {
@@ -44,22 +37,13 @@ public struct PortalLinks: Sendable {
     /// The link for a case expiring at `expires`.
     public func link(caseID: Int64, token: String, expires: Timestamp) -> String {
         let seconds = expires.microseconds / 1_000_000
-        return "\(base)/portal/\(caseID)/\(seconds)/\(signature(caseID: caseID, token: token, expires: seconds))"
+        return "\(base)/portal/\(caseID)/\(seconds)/\(signer.sign(message(caseID, token, seconds)))"
     }
 
     /// Whether a signature is the one for this case, token and expiry (compared in constant time).
     public func verify(caseID: Int64, token: String, expires: Int64, signature: String) -> Bool {
-        var base64 = signature.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let bytes = Data(base64Encoded: base64) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(bytes, authenticating: Data(message(caseID, token, expires).utf8), using: key)
+        signer.verify(message(caseID, token, expires), signature: signature)
     }
 
     private func message(_ caseID: Int64, _ token: String, _ expires: Int64) -> String { "portal|\(caseID)|\(token)|\(expires)" }
-
-    private func signature(caseID: Int64, token: String, expires: Int64) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(message(caseID, token, expires).utf8), using: key)
-        return Data(code).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 }

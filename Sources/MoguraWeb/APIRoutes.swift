@@ -368,16 +368,10 @@ extension WebServer {
             return Self.jsonError("indicator (kind:value, or a bare address, domain or URL) is required", status: .badRequest)
         }
         let indicator: Indicator
-        if let colon = text.firstIndex(of: ":"),
-            let parsed = try? Indicator(kind: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
-        {
-            indicator = parsed
-        } else {
-            do {
-                indicator = try Indicator(guessing: text)
-            } catch {
-                return Self.jsonError("\(error)", status: .badRequest)
-            }
+        do {
+            indicator = try Indicator(guessing: text)  // `kind:value`, or a bare value
+        } catch {
+            return Self.jsonError("\(error)", status: .badRequest)
         }
         let cases = try await store.cases(withIndicator: indicator, tracks: user.visibleTracks, limit: 200)
         return Self.json(API.CaseList(cases: cases.map { API.CaseSummary($0) }, next: nil))

@@ -2,44 +2,12 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import MoguraCore
+import MoguraDesk
 import NIOConcurrencyHelpers
-
-/// Signs and checks short messages with the server's key (HMAC-SHA256, base64url): CSRF tokens and portal links.
-struct Signer: Sendable {
-    private let key: SymmetricKey
-
-    init(secret: String) { key = SymmetricKey(data: Data(secret.utf8)) }
-
-    func sign(_ message: String) -> String {
-        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)))
-    }
-
-    /// Compares in constant time.
-    func verify(_ message: String, signature: String) -> Bool {
-        guard let bytes = Base64URL.decode(signature) else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(bytes, authenticating: Data(message.utf8), using: key)
-    }
-}
-
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base.count % 4 != 0 { base += "=" }
-        return Data(base64Encoded: base).map(Array.init)
-    }
-}
 
 enum Secrets {
     /// `count` random bytes, base64url.
-    static func random(_ count: Int = 32) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-    }
+    static func random(_ count: Int = 32) -> String { Base64URL.random(count) }
 
     /// SHA-256 hex: how sessions and API tokens are stored.
     static func hash(_ text: String) -> String {
@@ -81,16 +49,6 @@ final class RateLimiter: Sendable {
     init(limit: Int, windowSeconds: Int64) {
         self.limit = limit
         self.window = windowSeconds * 1_000_000
-    }
-
-    /// Whether `key` is over the limit now (without counting an event).
-    func isLimited(_ key: String, now: Timestamp) -> Bool {
-        let key = String(key.prefix(200))
-        return events.withLockedValue { table in
-            let recent = (table[key] ?? []).filter { $0 > now.microseconds - window }
-            table[key] = recent.isEmpty ? nil : recent
-            return recent.count >= limit
-        }
     }
 
     /// Counts an event; returns false when `key` was already at the limit (the event is not counted then).
@@ -147,12 +105,6 @@ enum ProofOfWork {
         return true
     }
 
-    /// Solves a challenge (for tests and for clients without a browser).
-    static func solve(challenge: String, bits: Int) -> String {
-        var nonce = 0
-        while !isValid(challenge: challenge, nonce: String(nonce), bits: bits) { nonce += 1 }
-        return String(nonce)
-    }
 }
 
 /// API tokens: `mogura_` and 32 random bytes; only the SHA-256 is stored.

@@ -619,14 +619,8 @@ extension WebServer {
         var result: HTML = .empty
         if !text.isEmpty {
             do {
-                let indicator: Indicator
-                if let colon = text.firstIndex(of: ":"),
-                    let parsed = try? Indicator(kind: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
-                {
-                    indicator = parsed
-                } else {
-                    indicator = try Indicator(guessing: text)
-                }
+                // `kind:value` as given, else the kind guessed from the shape.
+                let indicator = try Indicator(guessing: text)
                 text = indicator.description
                 let cases = try await store.cases(withIndicator: indicator, tracks: user.visibleTracks, limit: 100)
                 let rows: [HTML] = cases.map { kase in

@@ -49,7 +49,7 @@ public struct WebServer: Sendable {
     let correlator: Correlator
     let ingest: IngestPipeline
     let inventory: InventoryCache
-    let signer: Signer
+    let signer: MessageSigner
     let portalLinks: PortalLinks
     let clock: any DeskClock
     let logger: Logger
@@ -77,7 +77,7 @@ public struct WebServer: Sendable {
             planner: Planner(maxAttempts: configuration.workers.maxAttempts), ownAddresses: [configuration.notices.fromAddress])
         self.ingest = IngestPipeline(intake: intake, store: store, actor: "web-form")
         let secret = try await store.setting(PortalLinks.keySetting, orCreate: { PortalLinks.makeSecret() })
-        self.signer = Signer(secret: secret)
+        self.signer = MessageSigner(secret: secret)
         self.portalLinks = PortalLinks(secret: secret, base: configuration.web.publicURL, lifetime: configuration.web.portalLinkLifetime)
         self.clock = clock
         self.logger = logger

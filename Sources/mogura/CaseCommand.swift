@@ -169,13 +169,9 @@ struct CaseApproveCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let storeConfiguration = try store.configuration()
-        let configuration = try desk.load(store: storeConfiguration)
-        let approved = try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
-            try await DeskAction.run {
-                try await DeskParts(configuration: configuration, store: database).caseDesk().approve(
-                    action: action, by: CommandActor.current, at: .now())
-            }
+        let approved = try await DeskAction.run(desk: desk, store: store, logging: logging) { caseDesk in
+            try await caseDesk.approve(
+                action: action, by: CommandActor.current, at: .now())
         }
         print("Approved action \(action) (\(approved.kind.rawValue)) of case \(approved.caseID); it runs when due (\(approved.dueAt)).")
     }
@@ -198,13 +194,8 @@ struct CaseResolveCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let storeConfiguration = try store.configuration()
-        let configuration = try desk.load(store: storeConfiguration)
-        let (_, resume) = try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
-            try await DeskAction.run {
-                try await DeskParts(configuration: configuration, store: database).caseDesk().resolve(
-                    case: id, by: CommandActor.current, approveResume: approveResume, at: .now())
-            }
+        let (_, resume) = try await DeskAction.run(desk: desk, store: store, logging: logging) { caseDesk in
+            try await caseDesk.resolve(case: id, by: CommandActor.current, approveResume: approveResume, at: .now())
         }
         print("Resolved case \(id).")
         if let resume {
@@ -226,12 +217,8 @@ struct CaseSendBackCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let storeConfiguration = try store.configuration()
-        let configuration = try desk.load(store: storeConfiguration)
-        let kase = try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
-            try await DeskAction.run {
-                try await DeskParts(configuration: configuration, store: database).caseDesk().sendBack(case: id, by: CommandActor.current, at: .now())
-            }
+        let kase = try await DeskAction.run(desk: desk, store: store, logging: logging) { caseDesk in
+            try await caseDesk.sendBack(case: id, by: CommandActor.current, at: .now())
         }
         print("Case \(id) is \(kase.state.rawValue) again; its playbook continues.")
     }
@@ -246,12 +233,8 @@ struct CaseCloseCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let storeConfiguration = try store.configuration()
-        let configuration = try desk.load(store: storeConfiguration)
-        _ = try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
-            try await DeskAction.run {
-                try await DeskParts(configuration: configuration, store: database).caseDesk().close(case: id, by: CommandActor.current, at: .now())
-            }
+        _ = try await DeskAction.run(desk: desk, store: store, logging: logging) { caseDesk in
+            try await caseDesk.close(case: id, by: CommandActor.current, at: .now())
         }
         print("Closed case \(id).")
     }
@@ -287,13 +270,20 @@ struct CaseTriageCommand: AsyncParsableCommand {
     }
 }
 
-/// Turns the desk's refusals into command errors.
+/// One staff decision from the command line: opens the store, builds the case desk from the configuration, and
+/// turns the desk's refusals into command errors.
 enum DeskAction {
-    static func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let refusal as CaseDesk.Refusal {
-            throw CommandError(refusal.message)
+    static func run<T: Sendable>(
+        desk: DeskOptions, store: StoreOptions, logging: LoggingOptions, _ body: @escaping @Sendable (CaseDesk) async throws -> T
+    ) async throws -> T {
+        let storeConfiguration = try store.configuration()
+        let configuration = try desk.load(store: storeConfiguration)
+        return try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
+            do {
+                return try await body(DeskParts(configuration: configuration, store: database).caseDesk())
+            } catch let refusal as CaseDesk.Refusal {
+                throw CommandError(refusal.message)
+            }
         }
     }
 }

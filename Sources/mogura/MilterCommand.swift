@@ -54,7 +54,7 @@ struct MilterCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        _ = try ServeCommand.address(listen)
+        _ = try ServeCommand.address(listen, option: "--listen")
         guard MailLimits.Action(rawValue: action) != nil else {
             throw ValidationError("--action is one of \(MailLimits.Action.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -94,7 +94,7 @@ struct MilterCommand: AsyncParsableCommand {
                 }
             })
         let server = MilterServer(
-            address: try ServeCommand.address(listen), policy: accounting, logger: logger,
+            address: try ServeCommand.address(listen, option: "--listen"), policy: accounting, logger: logger,
             onListening: { address in FileHandle.standardOutput.write(Data("mogura milter: listening on \(address)\n".utf8)) })
         let group = ServiceGroup(
             configuration: .init(services: [storeService, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

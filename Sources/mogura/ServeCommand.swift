@@ -63,13 +63,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    static func address(_ text: String) throws -> LMTPServer.Address {
+    /// A listener address: `unix:/path`, or `host:port` (read by the same parser as the web server's).
+    /// - Parameter option: the option it came from, for the error.
+    static func address(_ text: String, option: String = "--lmtp") throws -> LMTPServer.Address {
         if text.hasPrefix("unix:") { return .unixSocket(path: String(text.dropFirst(5))) }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw ValidationError("--lmtp \(text): expected host:port (port 0 for any free port), unix:/path, or off")
+        guard let (host, port) = try? WebServer.address(text) else {
+            throw ValidationError(
+                "\(option) \(text): expected host:port (port 0 for any free port) or unix:/path\(option == "--lmtp" ? ", or off" : "")")
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return .tcp(host: host, port: port)
     }
 

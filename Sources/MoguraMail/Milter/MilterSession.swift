@@ -75,7 +75,7 @@ public struct MilterSession: Sendable {
                 clientName: client.name.isEmpty ? macros["{client_name}"] ?? "" : client.name, helo: client.helo, sender: address)
             bodyHasher = BodyFingerprint()
             // MAIL is answered (not "no reply"): an account over its limit is refused before it sends the body.
-            return Step(responses: Self.responses(for: policy.atMail(message!), final: true))
+            return Step(responses: Self.responses(for: policy.atMail(message!)))
         case .recipient(let recipient, _):
             if macros["{rcpt_mailer}"] == "error" {
                 message?.rejectedRecipients += 1
@@ -100,7 +100,7 @@ public struct MilterSession: Sendable {
             record.queueID = macros["i"]
             record.bodyFingerprint = bodyHasher.value
             message = nil
-            return Step(responses: Self.responses(for: policy.atEndOfMessage(record), final: true))
+            return Step(responses: Self.responses(for: policy.atEndOfMessage(record)))
         case .unknown:
             return reply(.continue, unless: .noReplyUnknown)
         case .abort:
@@ -120,7 +120,7 @@ public struct MilterSession: Sendable {
         flags.contains(flag) ? Step() : Step(responses: [response])
     }
 
-    static func responses(for verdict: MilterVerdict, final: Bool) -> [MilterResponse] {
+    static func responses(for verdict: MilterVerdict) -> [MilterResponse] {
         switch verdict {
         case .continue: [.continue]
         case .accept: [.accept]
