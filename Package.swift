@@ -148,7 +148,13 @@ let package = Package(
             ], swiftSettings: upcoming),
         .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
-        .testTarget(name: "MoguraStoreTests", dependencies: ["MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraStoreTests",
+            dependencies: [
+                "MoguraStore", "MoguraMail", "MoguraTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming),
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),

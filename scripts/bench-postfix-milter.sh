@@ -64,7 +64,7 @@ milter_protocol = 6
 milter_default_action = accept
 EOF
 pin_server=(); pin_client=()
-if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then pin_server=(taskset -c 0); pin_client=(taskset -c 1); fi
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then pin_server=(taskset -c 0); pin_client=(taskset -c 1); fi
 if [ "$transport" = unix ]; then listen="unix:$work/milter.sock"; endpoint="unix:$work/milter.sock"; else listen="127.0.0.1:$milter_port"; endpoint="inet:127.0.0.1:$milter_port"; fi
 "${pin_server[@]}" "$mogura" milter --listen "$listen" --data-dir "$work/mogura" \
     --messages-per-hour 0 --messages-per-day 0 --recipients-per-hour 0 --recipients-per-day 0 > "$work/milter.log" 2>&1 &
@@ -82,6 +82,12 @@ for _ in $(seq 1 100); do grep -q "listening" "$work/milter.log" && break; sleep
 "${pin_server[@]}" postfix -c "$work/etc" start >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; exit 1; }
 for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2>/dev/null && break; sleep 0.1; done
 
+cpu_ticks() {  # user+system clock ticks of a process and its threads
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+core_ticks() {  # busy clock ticks of core 0, where Postfix and the milter run (everything but idle and iowait)
+    awk '$1 == "cpu0" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+}
 run() {  # prints messages/s for one smtp-source run
     local start end
     start=$(date +%s.%N)
@@ -103,6 +109,16 @@ for pair in $(seq 1 "$pairs"); do
     set_milter "$endpoint"
     with+=("$(run)")
     echo "  pair $pair: without ${without[-1]} msg/s, with ${with[-1]} msg/s"
+done
+# Where the time goes: CPU per message of the milter process, and of the whole server core (Postfix, the milter
+# and the kernel), with and without the milter.
+per_message() { python3 -c "import os; print(f'{($2 - $1) * 1e6 / os.sysconf(\"SC_CLK_TCK\") / $messages:.0f}')"; }
+for state in without with; do
+    if [ "$state" = with ]; then set_milter "$endpoint"; else set_milter ""; fi
+    m0=$(cpu_ticks "$milter_pid"); p0=$(core_ticks)
+    run >/dev/null
+    m1=$(cpu_ticks "$milter_pid"); p1=$(core_ticks)
+    echo "  CPU per message $state the milter: milter process $(per_message "$m0" "$m1") µs, server core in all $(per_message "$p0" "$p1") µs"
 done
 python3 - "${without[*]}" "${with[*]}" <<'EOF'
 import statistics, sys

@@ -291,6 +291,26 @@ enum Schema {
                 "CREATE INDEX audit_by_object ON audit_events(object_type, object_id, seq)",
             ]
         },
+        // Mail accounting: each milter process ("node") keeps its own absolute counts per account and window, so
+        // a repeated write is harmless and the total across nodes is a sum.
+        Migration(version: 6, name: "milter: mail counters per node, account and window") { _ in
+            [
+                """
+                CREATE TABLE mail_counters (
+                    node TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    window_kind TEXT NOT NULL,
+                    window_start BIGINT NOT NULL,
+                    messages BIGINT NOT NULL,
+                    recipients BIGINT NOT NULL,
+                    bounces BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (node, account, window_kind, window_start))
+                """,
+                "CREATE INDEX mail_counters_changed ON mail_counters(updated_at)",
+                "CREATE INDEX mail_counters_window ON mail_counters(window_start)",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -40,7 +40,7 @@ struct MilterPostfixTests {
                         Array("From: shop@example.jp\r\nTo: buyer@customers.example\r\nSubject: Order \(index)\r\n\r\nThank you.\r\n".utf8),
                         from: "shop@example.jp", to: "buyer@customers.example")
                 }
-                try waitFor("two deliveries", timeout: 30 * TestEnvironment.timeoutScale) { postfix.deliveredMessages().count == 2 }
+                try waitFor("two deliveries", timeout: 30) { postfix.deliveredMessages().count == 2 }
             }
             #expect(accounting.counts(for: "shop@example.jp")?.hour.messages == 2)
 
@@ -52,7 +52,7 @@ struct MilterPostfixTests {
                             .utf8),
                     from: "www-data@web1.example.jp", to: "victim\(index)@customers.example")
             }
-            try waitFor("three more deliveries and three held", timeout: 60 * TestEnvironment.timeoutScale) {
+            try waitFor("three more deliveries and three held", timeout: 60) {
                 try postfix.deliveredMessages().count == 5 && postfix.heldMessages() == 3
             }
             let counted = accounting.counts(for: "www-data@web1.example.jp")

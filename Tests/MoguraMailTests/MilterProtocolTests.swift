@@ -1,10 +1,11 @@
 import Foundation
 import Logging
-import MoguraMail
 import MoguraTesting
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
+
+@testable import MoguraMail
 
 /// The milter wire protocol against byte sequences written from the protocol notes and the session Postfix 3.7
 /// was observed to send (docs/milter.md): negotiation, no-reply events, macros, verdicts, framing, and hostile
@@ -213,6 +214,52 @@ struct MilterProtocolTests {
             let negotiation = try Self.run(MilterBytes.optionNegotiation(), policy: RecordingPolicy()).responses
             #expect(garbage == negotiation, "only the negotiation was answered before the close")
             #expect(policy.records.count == 1)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Hostile connections against the real server: mutated sessions, random bytes, a length prefix claiming 1 GiB,
+    /// packets cut off mid-way and connections dropped without a word. The server answers a clean session after all of
+    /// them, and every connection's state is released (no handler outlives its connection).
+    @Test func hostileConnectionsNeitherCrashTheServerNorLeakConnectionState() async throws {
+        let port = try FreePort.pick()
+        let policy = RecordingPolicy()
+        let (listening, continuation) = AsyncStream<String>.makeStream()
+        var logger = Logger(label: "milter-test")
+        logger.logLevel = .critical
+        let server = MilterServer(
+            address: .tcp(host: "127.0.0.1", port: port), policy: policy, logger: logger, onListening: { continuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        let before = MilterChannelHandler.live.withLockedValue { $0 }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = listening.makeAsyncIterator()
+            _ = await iterator.next()
+            try await offPool {
+                var random = SeededRandom.fromEnvironment(fallback: 0x4C_4541_4B)
+                let valid = MilterBytes.optionNegotiation() + MilterBytes.postfixSession()
+                for round in 0..<600 {
+                    var bytes: [UInt8]
+                    switch round % 4 {
+                    case 0:
+                        bytes = valid
+                        for _ in 0..<(1 + Int(random.next() % 8)) {
+                            bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
+                        }
+                    case 1: bytes = (0..<Int(1 + random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                    case 2: bytes = MilterBytes.optionNegotiation() + MilterBytes.u32(1 << 30) + [UInt8(ascii: "B")] + [1, 2, 3]
+                    default: bytes = Array(valid.prefix(Int(random.next() % UInt64(valid.count))))  // cut off, then dropped
+                    }
+                    _ = try MilterBytes.exchange(port: port, bytes, hangUp: true)
+                }
+            }
+            let answer = try await MilterBytes.exchangeOffPool(port: port, MilterBytes.optionNegotiation() + MilterBytes.postfixSession())
+            #expect(answer == (try Self.run(MilterBytes.optionNegotiation() + MilterBytes.postfixSession(), policy: RecordingPolicy()).responses))
+            try await offPool {
+                // At most as many as before (other tests' servers may run beside this one; a leak here would be hundreds).
+                try waitFor("every connection's handler released", timeout: 10) { MilterChannelHandler.live.withLockedValue { $0 } <= before }
+            }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -49,7 +49,8 @@ public enum MilterBytes {
     }
 
     /// Writes bytes to the server and reads until it closes the connection.
-    public static func exchange(port: Int, _ bytes: [UInt8]) throws -> [UInt8] {
+    /// With `hangUp`, the write side is shut after the bytes (the server sees end of file, as when an MTA dies).
+    public static func exchange(port: Int, _ bytes: [UInt8], hangUp: Bool = false) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -63,6 +64,7 @@ public enum MilterBytes {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if hangUp { shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -21,6 +21,9 @@ public final class PostfixInstance: @unchecked Sendable {
     public var maildir: String { directory.file("mail/customers") }
     /// The certificate (PEM) the instance offers with STARTTLS, when it does; trust it as a CA.
     public var certificateFile: String { directory.file("tls/cert.pem") }
+    /// Where SMTP AUTH looks for Dovecot's auth socket, when the instance offers it (`sasl: true`): give it to
+    /// ``DovecotInstance/init(socketPath:users:)`` and start Dovecot before the instance.
+    public var saslSocketPath: String { directory.file("queue/private/auth") }
 
     /// Writes the configuration; call ``start()`` next.
     /// - Parameters:
@@ -29,7 +32,9 @@ public final class PostfixInstance: @unchecked Sendable {
     ///     Mogura sent.
     ///   - startTLS: offer STARTTLS with a self-signed certificate for 127.0.0.1 (``certificateFile``).
     ///   - milterPort: a milter on 127.0.0.1 that every SMTP session and every sendmail(1) submission goes through.
-    public init(lmtpPort: Int, mailboxDomain: String? = nil, startTLS: Bool = false, milterPort: Int? = nil) throws {
+    ///   - sasl: offer SMTP AUTH (PLAIN, LOGIN) checked by a ``DovecotInstance`` on ``saslSocketPath``; the milter then
+    ///     gets `{auth_authen}`. Authenticated clients may relay (loopback may anyway, being in `mynetworks`).
+    public init(lmtpPort: Int, mailboxDomain: String? = nil, startTLS: Bool = false, milterPort: Int? = nil, sasl: Bool = false) throws {
         guard Self.isAvailable else {
             throw PostfixError(message: "Postfix is not installed or the tests are not running as root; scripts/test installs it when run as root")
         }
@@ -42,6 +47,12 @@ public final class PostfixInstance: @unchecked Sendable {
         // Postfix refuses a data directory it does not own; the virtual agent writes the maildir as postfix.
         try run("/bin/chown", ["postfix", directory.file("data")])
         try run("/bin/chown", ["postfix", directory.file("mail")])
+        if sasl {
+            // Dovecot puts its socket here before Postfix starts (and creates the rest of the queue); smtpd runs as postfix.
+            try fileManager.createDirectory(
+                atPath: directory.file("queue/private"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try run("/bin/chown", ["postfix", directory.file("queue/private")])
+        }
         if startTLS {
             try run(
                 "/usr/bin/openssl",
@@ -95,9 +106,15 @@ public final class PostfixInstance: @unchecked Sendable {
                 milter_default_action = accept
                 """
             } ?? "")
+            \(sasl ? """
+                smtpd_sasl_auth_enable = yes
+                smtpd_sasl_type = dovecot
+                smtpd_sasl_path = private/auth
+                smtpd_tls_auth_only = no
+                """ : "")
             default_transport = error:outside delivery is disabled in tests
             relay_transport = error:outside delivery is disabled in tests
-            smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+            smtpd_relay_restrictions = permit_mynetworks, \(sasl ? "permit_sasl_authenticated, " : "")reject_unauth_destination
             maillog_file = \(directory.file("maillog"))
             maillog_file_prefixes = \(directory.path)
             minimal_backoff_time = 1s
@@ -151,6 +168,73 @@ public final class PostfixInstance: @unchecked Sendable {
     /// Sends a message to the instance by SMTP.
     public func send(_ message: [UInt8], from: String = "reporter@example.org", to: String = "abuse@provider.example") throws {
         try SMTPClient.send(message, host: "127.0.0.1", port: smtpPort, from: from, to: [to])
+    }
+
+    /// Sends a message by SMTP after AUTH PLAIN as `user` (the instance was made with `sasl: true`), with swaks; throws,
+    /// with swaks' transcript, unless it is accepted.
+    public func sendAuthenticated(_ message: [UInt8], user: String, password: String, from: String, to: String) throws {
+        let (accepted, transcript) = try trySendAuthenticated(message, user: user, password: password, from: from, to: to)
+        guard accepted else { throw PostfixError(message: "the message was refused:\n\(transcript)") }
+    }
+
+    /// Sends a message by SMTP after AUTH PLAIN as `user`, with swaks, and tells whether it was accepted (250 at the end
+    /// of DATA) or refused at MAIL, RCPT, DATA or the end of DATA (4xx or 5xx: a milter's 451 tempfail is `false`, not an
+    /// error). `transcript` is swaks' record of the session; server replies that are not what swaks expected are the
+    /// lines starting `<**`. Throws when the session fails otherwise (AUTH refused, no connection, a timeout).
+    public func trySendAuthenticated(
+        _ message: [UInt8], user: String, password: String, from: String, to: String
+    ) throws -> (accepted: Bool, transcript: String) {
+        let installed = FileManager.default.isExecutableFile(atPath: "/usr/bin/swaks") ? "/usr/bin/swaks" : nil
+        guard let swaks = TestEnvironment.which("swaks") ?? installed else {
+            throw PostfixError(message: "swaks is not installed (apt-get install swaks)")
+        }
+        // swaks sends the file as it is with --no-data-fixup, then CRLF: the dot-stuffed message and the final dot.
+        let dataFile = directory.file("swaks-\(UUID().uuidString).eml")
+        try Data(Self.smtpData(message)).write(to: URL(fileURLWithPath: dataFile))
+        defer { try? FileManager.default.removeItem(atPath: dataFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: swaks)
+        process.arguments = [
+            "--config", "/dev/null", "--server", "127.0.0.1", "--port", String(smtpPort),
+            "--timeout", String(Int((30 * TestEnvironment.timeoutScale).rounded(.up))),
+            "--auth", "PLAIN", "--auth-user", user, "--auth-password", password, "--from", from, "--to", to,
+            "--no-data-fixup", "--data", "@" + dataFile,
+        ]
+        // No SWAKS_OPT_* from the environment either.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWAKS_") }
+        let output = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case 0: return (true, transcript)
+        // swaks(1) exit codes: 23 MAIL, 24 no RCPT accepted, 25 DATA, 26 end of DATA refused.
+        case 23...26: return (false, transcript)
+        default:
+            throw PostfixError(message: "swaks failed (\(process.terminationStatus)):\n\(transcript)\n\(log.suffix(2_000))")
+        }
+    }
+
+    /// A message as swaks must send it with `--no-data-fixup`: CRLF line ends, a dot doubled at the start of a line, and
+    /// the final dot (swaks adds the CRLF after it).
+    static func smtpData(_ message: [UInt8]) -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(message.count + 64)
+        var atLineStart = true
+        var previous: UInt8 = 0
+        for byte in message {
+            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") { data.append(UInt8(ascii: "\r")) }
+            if atLineStart && byte == UInt8(ascii: ".") { data.append(UInt8(ascii: ".")) }
+            data.append(byte)
+            atLineStart = byte == UInt8(ascii: "\n")
+            previous = byte
+        }
+        if !atLineStart { data += Array("\r\n".utf8) }
+        data.append(UInt8(ascii: "."))
+        return data
     }
 
     /// Submits a message locally through Postfix's sendmail(1), as a web application's mail() does.

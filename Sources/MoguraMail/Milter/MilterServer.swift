@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 public import ServiceLifecycle
@@ -73,9 +74,17 @@ final class MilterChannelHandler: ChannelInboundHandler {
     /// costs Postfix most of its throughput. Linux clears quick-ACK mode after a while, so it is set again per read.
     private var quickAck = true
 
+    /// Handlers alive, one per open connection: a test checks it returns to zero after hostile connections.
+    static let live = NIOLockedValueBox(0)
+
     init(policy: any MilterPolicy, logger: Logger) {
         self.session = MilterSession(policy: policy)
         self.logger = logger
+        Self.live.withLockedValue { $0 += 1 }
+    }
+
+    deinit {
+        Self.live.withLockedValue { $0 -= 1 }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
