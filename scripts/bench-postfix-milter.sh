@@ -3,7 +3,17 @@
 # smtp-source (from the postfix package) submits N messages over S sessions; Postfix discards them after the
 # queue, so the figure is the SMTP acceptance path the milter sits on. Needs root (Postfix's master).
 #
-# Usage: scripts/bench-postfix-milter.sh MOGURA_BINARY [PAIRS] [MESSAGES] [SESSIONS] [inet|unix]
+# Yardsticks in the same rounds, each a milter Postfix talks to exactly as to Mogura's:
+#   floor      scripts/bench-support/floor-milter.c: one thread, epoll, every event Postfix lets a milter decline
+#              declined — the cheapest milter there can be; what Postfix loses with it, it loses to any milter;
+#   c-events   the same C milter asking for the events Mogura asks for, doing nothing with them;
+#   nio-null   (UNIX socket only) a do-nothing milter on SwiftNIO asking for those events (mogura-bench
+#              --null-milter, found next to MOGURA_BINARY);
+#   libmilter  (with libmilter-dev) a do-nothing milter on sendmail's libmilter, taking every event, as milter
+#              libraries ship one (scripts/bench-support/libmilter-baseline.c).
+# The C yardsticks need cc.
+#
+# Usage: scripts/bench-postfix-milter.sh MOGURA_BINARY [ROUNDS] [MESSAGES] [SESSIONS] [inet|unix]
 set -euo pipefail
 mogura=$1
 pairs=${2:-5}
@@ -69,8 +79,40 @@ if [ "$transport" = unix ]; then listen="unix:$work/milter.sock"; endpoint="unix
 "${pin_server[@]}" "$mogura" milter --listen "$listen" --data-dir "$work/mogura" \
     --messages-per-hour 0 --messages-per-day 0 --recipients-per-hour 0 --recipients-per-day 0 > "$work/milter.log" 2>&1 &
 milter_pid=$!
+baselines=()
+baseline_pids=()
+start_baseline() {  # NAME INET-TEMPLATE COMMAND...: the socket (TEMPLATE with PORT filled in, or unix:) goes last
+    local name=$1 template=$2 port where endpoint
+    shift 2
+    port=$(free_port)
+    if [ "$transport" = unix ]; then
+        where="unix:$work/$name.sock"; endpoint=$where
+    else
+        where=${template/PORT/$port}; endpoint="inet:127.0.0.1:$port"
+    fi
+    "${pin_server[@]}" "$@" "$where" >"$work/$name.log" 2>&1 &
+    baseline_pids+=($!)
+    baselines+=("$name=$endpoint")
+}
+if command -v cc >/dev/null && cc -O2 -o "$work/floor-milter" "$(dirname "$0")/bench-support/floor-milter.c" 2>"$work/cc.log"; then
+    start_baseline floor "inet:PORT" "$work/floor-milter"
+    start_baseline c-events "inet:PORT" "$work/floor-milter" mogura-events
+else
+    echo "(the floor yardstick skipped: needs cc)"
+fi
+bench_binary="$(dirname "$mogura")/mogura-bench"
+if [ "$transport" = unix ] && [ -x "$bench_binary" ]; then
+    start_baseline nio-null "" "$bench_binary" --null-milter
+fi
+if command -v cc >/dev/null && [ -f /usr/include/libmilter/mfapi.h ] \
+    && cc -O2 -o "$work/libmilter-baseline" "$(dirname "$0")/bench-support/libmilter-baseline.c" -lmilter -pthread 2>>"$work/cc.log"; then
+    start_baseline libmilter "inet:PORT@127.0.0.1" "$work/libmilter-baseline" default
+else
+    echo "(the libmilter yardstick skipped: needs cc and libmilter-dev)"
+fi
 cleanup() {
     postfix -c "$work/etc" stop >/dev/null 2>&1 || true
+    for pid in "${baseline_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     kill -INT "$milter_pid" 2>/dev/null || true
     wait "$milter_pid" 2>/dev/null || true
     [ -n "${KEEP:-}" ] || rm -rf "$work"
@@ -78,7 +120,8 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do grep -q "listening" "$work/milter.log" && break; sleep 0.1; done
 # Postfix's smtpd runs as postfix: let it reach the socket (in production, the socket's directory does this).
-[ "$transport" = unix ] && chmod 666 "$work/milter.sock"
+sleep 0.5
+[ "$transport" = unix ] && chmod 666 "$work"/*.sock
 "${pin_server[@]}" postfix -c "$work/etc" start >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; exit 1; }
 for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2>/dev/null && break; sleep 0.1; done
 
@@ -100,34 +143,42 @@ set_milter() {
     postfix -c "$work/etc" reload >/dev/null 2>&1
     sleep 1
 }
-echo "Postfix $(postconf -d -h mail_version), $messages messages of 2 KiB over $sessions sessions per run, $pairs interleaved pairs, milter over $transport"
-without=(); with=()
+echo "Postfix $(postconf -d -h mail_version), $messages messages of 2 KiB over $sessions sessions per run, $pairs interleaved rounds, milters over $transport"
+variants=("mogura=$endpoint" "${baselines[@]}")
+declare -A results
 run >/dev/null  # warm-up
-for pair in $(seq 1 "$pairs"); do
+for round in $(seq 1 "$pairs"); do
     set_milter ""
-    without+=("$(run)")
-    set_milter "$endpoint"
-    with+=("$(run)")
-    echo "  pair $pair: without ${without[-1]} msg/s, with ${with[-1]} msg/s"
+    results[without]+="$(run) "
+    line="without $(echo "${results[without]}" | awk '{print $NF}')"
+    for variant in "${variants[@]}"; do
+        name=${variant%%=*}
+        set_milter "${variant#*=}"
+        results[$name]+="$(run) "
+        line+=", $name $(echo "${results[$name]}" | awk '{print $NF}')"
+    done
+    echo "  round $round (msg/s): $line"
+done
+for variant in "${variants[@]}"; do
+    name=${variant%%=*}
+    python3 - "$name" "${results[without]}" "${results[$name]}" <<'PY'
+import statistics, sys
+name, without, with_ = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+ratios = [w / o for w, o in zip(with_, without)]
+print(f"  {name:8} median {statistics.median(with_):5.0f} msg/s vs without {statistics.median(without):5.0f}: "
+      f"ratio median {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f})")
+PY
 done
 # Where the time goes: CPU per message of the milter process, and of the whole server core (Postfix, the milter
 # and the kernel), with and without the milter.
 per_message() { python3 -c "import os; print(f'{($2 - $1) * 1e6 / os.sysconf(\"SC_CLK_TCK\") / $messages:.0f}')"; }
 for state in without with; do
-    if [ "$state" = with ]; then set_milter "$endpoint"; else set_milter ""; fi
+    if [ "$state" = with ]; then set_milter "$endpoint"; else set_milter ""; fi  # with: Mogura's milter
     m0=$(cpu_ticks "$milter_pid"); p0=$(core_ticks)
     run >/dev/null
     m1=$(cpu_ticks "$milter_pid"); p1=$(core_ticks)
     echo "  CPU per message $state the milter: milter process $(per_message "$m0" "$m1") µs, server core in all $(per_message "$p0" "$p1") µs"
 done
-python3 - "${without[*]}" "${with[*]}" <<'EOF'
-import statistics, sys
-without = [float(x) for x in sys.argv[1].split()]
-with_ = [float(x) for x in sys.argv[2].split()]
-ratios = [w / o for w, o in zip(with_, without)]
-print(f"  without: median {statistics.median(without):.0f} msg/s (range {min(without):.0f}–{max(without):.0f})")
-print(f"  with:    median {statistics.median(with_):.0f} msg/s (range {min(with_):.0f}–{max(with_):.0f})")
-print(f"  ratio with/without: median {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f})")
-EOF
 grep -c "milter" "$work/maillog" >/dev/null 2>&1 || true
-echo "  milter errors in Postfix's log: $(grep -c 'milter.*\(error\|timeout\|disconnect\)' "$work/maillog" || true)"
+# A milter Postfix cannot reach or understand is skipped (milter_default_action) and would flatter its figure.
+echo "  milter warnings and errors in Postfix's log: $(grep -ic 'milter.*\(warning\|error\|timeout\|disconnect\)\|\(warning\|error\).*milter' "$work/maillog" || true)"

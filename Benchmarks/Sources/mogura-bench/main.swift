@@ -151,6 +151,17 @@ func format(_ seconds: [Double]) -> String {
     return String(format: "median %.3f s (range %.3f–%.3f, %d runs)", s.median, s.low, s.high, seconds.count)
 }
 
+// A do-nothing milter on SwiftNIO, a yardstick for the Postfix comparison (UNIX sockets only).
+if let index = CommandLine.arguments.firstIndex(of: "--null-milter"), index + 1 < CommandLine.arguments.count {
+    let socket = CommandLine.arguments[index + 1]
+    guard socket.hasPrefix("unix:") else {
+        FileHandle.standardError.write(Data("--null-milter takes unix:/path\n".utf8))
+        exit(2)
+    }
+    try NullMilter.run(path: String(socket.dropFirst(5)))
+    exit(0)
+}
+
 let options = Options(CommandLine.arguments)
 
 // Milter mode: drive a running `mogura milter` as Postfix would.
