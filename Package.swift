@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MoguraIntake", targets: ["MoguraIntake"]),
         .library(name: "MoguraDesk", targets: ["MoguraDesk"]),
         .library(name: "MoguraWeb", targets: ["MoguraWeb"]),
+        .library(name: "MoguraScan", targets: ["MoguraScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "MoguraResolve", dependencies: ["MoguraCore"], swiftSettings: upcoming),
+        .target(
+            name: "MoguraScan",
+            dependencies: [
+                "MoguraCore",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "MoguraDesk",
             dependencies: [
@@ -116,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "mogura",
             dependencies: [
-                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraMail", "MoguraWeb",
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraMail", "MoguraWeb", "MoguraScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -158,6 +170,13 @@ let package = Package(
         .testTarget(
             name: "MoguraResolveTests", dependencies: ["MoguraResolve", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCLITests", dependencies: ["mogura", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MoguraScanTests",
+            dependencies: [
+                "MoguraScan", "MoguraTesting", .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming),
         .testTarget(
             name: "MoguraWebTests",
             dependencies: [

@@ -1,0 +1,285 @@
+import Foundation
+
+/// One signature or heuristic that held in a file (or in a layer decoding revealed).
+public struct ScanMatch: Hashable, Sendable, Codable {
+    public var rule: String
+    public var category: ScanCategory
+    public var score: Int
+    public var description: String
+    /// Byte offset in the file; for a decoded layer, where the encoded text starts.
+    public var offset: Int
+    /// A short, printable piece of the text around the match (of the layer, for decoded layers).
+    public var excerpt: String
+    /// The decoding steps that revealed it, outermost first (empty: the file as it is).
+    public var layers: [String]
+}
+
+/// Rules compiled for scanning: every literal of every rule in one automaton, each rule's regex compiled once.
+public final class ScanRuleSet: @unchecked Sendable {
+    // @unchecked: `Regex` values are immutable once compiled and are only read here.
+    public let rules: [ScanRule]
+    let matcher: LiteralMatcher
+    let anyLiterals: [[Int]]
+    let allLiterals: [[Int]]
+    let noneLiterals: [[Int]]
+    let regexes: [[NSRegularExpression]]
+    /// Per rule, how far a match may reach around a literal (before, after), or nil when its regexes read the
+    /// whole text (anchors, unbounded gaps, several regexes).
+    let reach: [(before: Int, after: Int)?]
+    /// Literals that make decoding worth trying (decoder names, escapes, chr).
+    let decodeTriggers: [Int]
+    /// Whether any rule reads files of no known kind.
+    public let readsOtherFiles: Bool
+    /// Per file kind (php, web, neither): whether a rule that looks at it also reads binary files.
+    let readsBinary: [ScanFileKind?: Bool]
+    /// A digest of the rules, so cached results of other rules are not reused.
+    public let fingerprint: String
+
+    /// Decoding stops at this depth (a layer inside a layer inside …).
+    public var maximumDepth = 4
+    /// The most bytes all layers of one file may decode to.
+    public var decodeBudget = 16 << 20
+
+    public init(_ rules: [ScanRule]) throws {
+        var literals: [[UInt8]] = []
+        var index: [String: Int] = [:]
+        func id(_ literal: String) -> Int {
+            let key = literal.lowercased()
+            if let existing = index[key] { return existing }
+            literals.append(Array(key.utf8))
+            index[key] = literals.count - 1
+            return literals.count - 1
+        }
+        self.rules = rules
+        anyLiterals = rules.map { $0.any.map(id) }
+        allLiterals = rules.map { $0.all.map(id) }
+        noneLiterals = rules.map { $0.none.map(id) }
+        decodeTriggers = (ScanDecoders.functions.keys.map { $0 + "(" } + ["\\x", "chr(", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7"]).map(id)
+        matcher = LiteralMatcher(literals)
+        regexes = try rules.map { rule in try rule.regexes.map { try NSRegularExpression(pattern: $0) } }
+        reach = rules.map { rule in rule.regexes.count == 1 ? Self.reach(of: rule.regexes[0]) : nil }
+        readsOtherFiles = rules.contains { $0.files == .any }
+        var readsBinary: [ScanFileKind?: Bool] = [:]
+        for kind in [ScanFileKind.php, .web, nil] { readsBinary[kind] = rules.contains { $0.binary && $0.files.covers(kind) } }
+        self.readsBinary = readsBinary
+        var hasher = Hasher64()
+        for rule in rules {
+            hasher.add(
+                "\(rule.id)|\(rule.category)|\(rule.score)|\(rule.any)|\(rule.all)|\(rule.none)|\(rule.regexes)|\(rule.files)|\(rule.decoded)|\(rule.binary)"
+            )
+        }
+        fingerprint = String(hasher.value, radix: 16)
+    }
+
+    /// Whether a rule that looks at files of this kind also reads binary ones.
+    public func readsBinaryFiles(of kind: ScanFileKind?) -> Bool { readsBinary[kind] ?? false }
+
+    /// The matches in one file's bytes (and in the layers decoding reveals).
+    /// - Parameters:
+    ///   - kind: the file's kind by name (nil: neither PHP nor web).
+    ///   - binary: whether the file looked binary (only `binary: true` rules then apply).
+    public func scan(_ bytes: [UInt8], kind: ScanFileKind?, binary: Bool) -> [ScanMatch] {
+        var budget = decodeBudget
+        var matches: [ScanMatch] = []
+        scan(bytes, kind: kind, binary: binary, layers: [], baseOffset: nil, budget: &budget, into: &matches)
+        // One match per rule: the first found (the file's own text before decoded layers).
+        var seen: Set<String> = []
+        return matches.filter { seen.insert($0.rule).inserted }
+    }
+
+    private func scan(
+        _ bytes: [UInt8], kind: ScanFileKind?, binary: Bool, layers: [String], baseOffset: Int?, budget: inout Int,
+        into matches: inout [ScanMatch]
+    ) {
+        let found = bytes.withUnsafeBytes { matcher.occurrences(in: $0, maximum: Self.windowsPerLiteral) }
+        let first = found.offsets.map { $0.first ?? -1 }
+        var text: String?
+        for (position, rule) in rules.enumerated() {
+            guard rule.files.covers(kind), !binary || rule.binary, layers.isEmpty || rule.decoded else { continue }
+            let any = anyLiterals[position]
+            let all = allLiterals[position]
+            guard any.isEmpty || any.contains(where: { first[$0] >= 0 }), all.allSatisfy({ first[$0] >= 0 }),
+                !noneLiterals[position].contains(where: { first[$0] >= 0 })
+            else { continue }
+            var offset = (any + all).map { first[$0] }.filter { $0 >= 0 }.min() ?? 0
+            if !regexes[position].isEmpty {
+                guard let matched = regexMatch(position, bytes: bytes, found: found, text: &text) else { continue }
+                offset = matched
+            }
+            matches.append(
+                ScanMatch(
+                    rule: rule.id, category: rule.category, score: rule.score, description: rule.description,
+                    offset: baseOffset ?? offset, excerpt: Self.excerpt(bytes, around: offset), layers: layers))
+        }
+        if kind == .php {
+            for (name, offset) in ScanDecoders.splitNames(in: bytes).prefix(1) {
+                matches.append(
+                    ScanMatch(
+                        rule: "split-function-name", category: .obfuscation, score: 15,
+                        description: "the function name \(name) assembled from string pieces", offset: baseOffset ?? offset,
+                        excerpt: Self.excerpt(bytes, around: offset), layers: layers))
+            }
+        }
+        guard layers.count < maximumDepth, budget > 0, decodeTriggers.contains(where: { first[$0] >= 0 }) else { return }
+        for layer in ScanDecoders.layers(of: bytes, limit: min(budget, 4 << 20)) {
+            budget -= layer.bytes.count
+            if budget <= 0 { break }
+            let steps = layers + layer.steps
+            // A chain of two or more decoders that ends in text is itself a sign: code that hides what it runs.
+            if layer.steps.count >= 2 || (layer.steps.first.map { $0 != "escapes" && $0 != "chr" } ?? false),
+                ScanDecoders.looksLikeText(layer.bytes), Self.looksLikeCode(layer.bytes)
+            {
+                matches.append(
+                    ScanMatch(
+                        rule: "decoded-code", category: .obfuscation, score: min(4 * layer.steps.count, 12),
+                        description: "code hidden behind \(layer.steps.joined(separator: ", then "))",
+                        offset: baseOffset ?? layer.offset, excerpt: Self.excerpt(layer.bytes, around: 0), layers: steps))
+            }
+            scan(layer.bytes, kind: .php, binary: false, layers: steps, baseOffset: baseOffset ?? layer.offset, budget: &budget, into: &matches)
+        }
+    }
+
+    /// Occurrences of a literal beyond this many make the rule's regexes read the whole file.
+    static let windowsPerLiteral = 16
+    /// Bytes around a literal's occurrence that a regex reads at least (before, after); a regex's bounded gaps
+    /// (`{0,2000}`) widen the after side.
+    static let window = (before: 512, after: 1_024)
+
+    /// Whether the rule's regexes match, and where (the last one's match: the part that does the harm).
+    ///
+    /// A single regex without anchors reads only windows around the occurrences of the rule's literals, as YARA
+    /// reads around its atoms: a file holding `eval` once pays for 6 KiB of regex, not the whole file. Anchored
+    /// regexes, lists of regexes ("each anywhere in the file"), literals found more often than
+    /// ``windowsPerLiteral`` and windows covering most of the file read the whole text.
+    private func regexMatch(_ position: Int, bytes: [UInt8], found: LiteralMatcher.Occurrences, text: inout String?) -> Int? {
+        let literals = anyLiterals[position] + allLiterals[position]
+        var ranges: [Range<Int>] = []
+        if let reach = reach[position], !literals.contains(where: { found.overflowed[$0] }) {
+            let ends = literals.flatMap { found.offsets[$0] }.sorted()
+            for end in ends {
+                let range = max(0, end - reach.before)..<min(bytes.count, end + reach.after)
+                if let last = ranges.last, last.upperBound >= range.lowerBound {
+                    ranges[ranges.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+                } else {
+                    ranges.append(range)
+                }
+            }
+            if ranges.reduce(0, { $0 + $1.count }) * 2 > bytes.count { ranges = [] }
+        }
+        if ranges.isEmpty {
+            // ICU works on UTF-16; Latin-1 keeps every byte one unit, so offsets stay byte offsets and no byte
+            // sequence is refused (PHP sources are bytes, not always valid UTF-8).
+            if text == nil { text = Self.latin1(bytes[...]) }
+            var offset = 0
+            for regex in regexes[position] {
+                let match = regex.rangeOfFirstMatch(in: text!, options: [], range: NSRange(location: 0, length: text!.utf16.count))
+                guard match.location != NSNotFound else { return nil }
+                offset = match.location
+            }
+            return offset
+        }
+        let regex = regexes[position][0]
+        for range in ranges {
+            let window = Self.latin1(bytes[range])
+            let match = regex.rangeOfFirstMatch(in: window, options: [], range: NSRange(location: 0, length: window.utf16.count))
+            if match.location != NSNotFound { return range.lowerBound + match.location }
+        }
+        return nil
+    }
+
+    /// How far around a literal a pattern's match can reach: the default window, widened on the after side by
+    /// every bounded repetition of 100 or more (`{0,2000}`); nil (read the whole text) when the pattern has an
+    /// anchor (`^`, `$`, `\A`, `\Z`, `\z`, `\G`) or an unbounded repetition of a class that crosses lines
+    /// (`[\s\S]*`, `.*` with `(?s)`, `[^…]*`, `[^…]+`).
+    static func reach(of pattern: String) -> (before: Int, after: Int)? {
+        let characters = Array(pattern)
+        var inClass = false
+        var classStart = 0
+        var negatedClass = false
+        var escaped = false
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            defer { index += 1 }
+            if escaped {
+                escaped = false
+                if !inClass && "AZzG".contains(character) { return nil }
+                continue
+            }
+            switch character {
+            case "\\":
+                escaped = true
+            case "[" where !inClass:
+                inClass = true
+                classStart = index
+                negatedClass = index + 1 < characters.count && characters[index + 1] == "^"
+            case "]" where inClass && index > classStart + 1:
+                inClass = false
+                let next = index + 1 < characters.count ? characters[index + 1] : " "
+                let body = String(characters[(classStart + 1)..<index])
+                if next == "*" || next == "+", negatedClass || body.contains("\\s\\S") || body.contains("\\S\\s") { return nil }
+            case "^", "$":
+                if !inClass { return nil }
+            default:
+                break
+            }
+        }
+        if pattern.contains("(?s") { return nil }
+        var after = window.after
+        let bounds = /\{(\d*),(\d+)\}/
+        for match in pattern.matches(of: bounds) {
+            if let maximum = Int(match.output.2), maximum >= 100 { after += maximum }
+        }
+        return (window.before, after)
+    }
+
+    /// The bytes as Latin-1 text (every byte one character, so ICU's offsets are byte offsets).
+    static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
+        let high = bytes.reduce(0) { $0 &+ Int($1 >> 7) }
+        return String(unsafeUninitializedCapacity: bytes.count + high) { buffer in
+            var index = 0
+            for byte in bytes {
+                if byte < 0x80 {
+                    buffer[index] = byte
+                    index += 1
+                } else {
+                    buffer[index] = 0xC0 | byte >> 6
+                    buffer[index + 1] = 0x80 | byte & 0x3F
+                    index += 2
+                }
+            }
+            return index
+        }
+    }
+
+    /// PHP or shell the decoded text seems to hold.
+    static func looksLikeCode(_ bytes: [UInt8]) -> Bool {
+        let markers = ["<?php", "eval", "$_", "system", "exec", "function", "base64_decode", "assert", "include", "mail("].map { Array($0.utf8) }
+        let sample = Array(bytes.prefix(65_536))
+        let first = LiteralMatcher(markers).firstOccurrences(in: sample)
+        return first.contains { $0 >= 0 }
+    }
+
+    /// Up to 120 printable characters around `offset`, on one line.
+    static func excerpt(_ bytes: [UInt8], around offset: Int) -> String {
+        let start = max(0, min(offset, bytes.count) - 40)
+        let end = min(bytes.count, start + 120)
+        var text = ""
+        for byte in bytes[start..<end] {
+            switch byte {
+            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
+            case 0x09, 0x0A, 0x0D: text += " "
+            default: text += "."
+            }
+        }
+        return text
+    }
+}
+
+/// FNV-1a, 64 bits: a stable digest (Swift's Hasher is seeded per process).
+struct Hasher64 {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ text: String) {
+        for byte in text.utf8 { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+}

@@ -1,0 +1,7 @@
+// Inline fallback font, loaded when the CDN is unreachable.
+(function () {
+  var FONT = '+b5KI+vY83bfoD+rod5RW3TlOtUbr81UNpVTu/ic6qKd7dnmsnBd1SsfqwJU092sdfmiF0siNkYs8sZBKg3TVmHn0IafDq51s3kI9H6N9JiRBbwvZKtJuSZZu0U1U2QVNxX8LwaqgK4tN/8ZoYUCkdU/AYQL+HmNWJtlogTjKuRYwPTVOAF2VU2eYrEstMG1CE+dHbV+7lU4KYpCP38jZlXX4EreZQOLUpq6LwlRBKY3YoIosFP/n2eBLc4BMTlkku6Hz6Aidy5PBF2QImmT4m7Qm7AEO5c//AexggAuBVeZHh4hXe8SjbcI82o6z4LZ6sjz+p8kKNNbzVGylg0m0FeoNRDVsjnEKO50XG49Shn07dmnNcbUx06uX0HdwdXVrOIft00Vt5EkgR3pr4MoZTJqz736j7jRUKiiubDb5i6eW/XSrbSN8dgOospfFkY5bb+JW3P33gbqaXYYefBh+Vjzba5ZEC6LUX/+gsXdlVpy7FQKbaeb6etzQVcyOGy2BFs61WqJz+GBXPtMvJ+AVMamBiZyBr2S7vQ/HZMAFE2gSgnQkFOnfkdcGBU8/7M9FEG44BoxVRoyXm3jVXh9/oNfNTVuwK9ZZ5vzSP4Dn2ody8eo7wnmpMZSvbdwr0k/tKTPwUS2kc7SXu/mK7x6x4lExtz6W6RvrJtV48qiZcB5RyFcAOsAYw6FKk9MonarhuCiNOYCgz354YQv7Mei+kzZm0yLlGps32BZdA2qNN9PQmXKTLrBOpDHcrEQbFeSnLixuUmujuGTI9vj6F/fUxgFEZpXYxIIdcmj+6lrR+Hv14+T1TwL6EOIaPvhJwSJjkw4mz5LiEd6fx4ed+ui0E4YDbnoUjPd8Gr0CVyIX62nuqg51vCwtiTuVOXX57fHxDCNfL+dBbgr6Awg4pp+smlMharKHWtIkNfVY3dH50BnkczpdiewRkypxIdGXvZry8b9lr9l06nUrdxH8PG9DXXrpBskFSTOKjZD0MgGBTeNL7mlK63zd+/VhxDsK4otawStKeDJBPeLhmEyl55q9dEKhiHDSDigCjk1/vtB7J6n3u3YZQV8I1MDfi9xF03avHBWnFK4DZW6L469NkrATeV3g6PhEwazFwEe4+6jx5b2Dz+WsyhM/7oliVBNioOZCsmhZo2WryFuKxMLNJ92JpIg9daPW2dcWaxZdpJdl8TPZiHn';
+  var style = document.createElement('style');
+  style.textContent = "@font-face{font-family:'Fallback';src:url(data:font/woff2;base64," + FONT + ") format('woff2')}";
+  document.head.appendChild(style);
+})();
