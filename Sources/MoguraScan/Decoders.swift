@@ -33,11 +33,15 @@ public enum ScanDecoders {
     /// - Parameters:
     ///   - limit: the most bytes one layer may decode to.
     ///   - maximumLayers: the most layers taken from one input.
-    public static func layers(of bytes: [UInt8], limit: Int = 4 << 20, maximumLayers: Int = 64) -> [Layer] {
+    ///   - calls, escapes, chr: which kinds to look for (a caller that knows the text holds no decoder name, no
+    ///     `\x` and no `chr(` skips those passes).
+    public static func layers(
+        of bytes: [UInt8], limit: Int = 4 << 20, maximumLayers: Int = 64, calls: Bool = true, escapes: Bool = true, chr: Bool = true
+    ) -> [Layer] {
         var found: [Layer] = []
-        calls(in: bytes, limit: limit, into: &found, maximum: maximumLayers)
-        escapes(in: bytes, limit: limit, into: &found, maximum: maximumLayers)
-        chrChains(in: bytes, into: &found, maximum: maximumLayers)
+        if calls { Self.calls(in: bytes, limit: limit, into: &found, maximum: maximumLayers) }
+        if escapes { Self.escapes(in: bytes, limit: limit, into: &found, maximum: maximumLayers) }
+        if chr { chrChains(in: bytes, into: &found, maximum: maximumLayers) }
         return found
     }
 

@@ -22,12 +22,15 @@ public final class ScanRuleSet: @unchecked Sendable {
     let anyLiterals: [[Int]]
     let allLiterals: [[Int]]
     let noneLiterals: [[Int]]
+    let nearLiterals: [[Int]]
     let regexes: [[NSRegularExpression]]
     /// Per rule, how far a match may reach around a literal (before, after), or nil when its regexes read the
     /// whole text (anchors, unbounded gaps, several regexes).
     let reach: [(before: Int, after: Int)?]
-    /// Literals that make decoding worth trying (decoder names, escapes, chr).
-    let decodeTriggers: [Int]
+    /// Literals that make each kind of decoding worth trying: decoder calls, escape runs, chr() chains.
+    let callTriggers: [Int]
+    let escapeTriggers: [Int]
+    let chrTriggers: [Int]
     /// Whether any rule reads files of no known kind.
     public let readsOtherFiles: Bool
     /// Per file kind (php, web, neither): whether a rule that looks at it also reads binary files.
@@ -54,7 +57,10 @@ public final class ScanRuleSet: @unchecked Sendable {
         anyLiterals = rules.map { $0.any.map(id) }
         allLiterals = rules.map { $0.all.map(id) }
         noneLiterals = rules.map { $0.none.map(id) }
-        decodeTriggers = (ScanDecoders.functions.keys.map { $0 + "(" } + ["\\x", "chr(", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7"]).map(id)
+        nearLiterals = rules.map { $0.near.map(id) }
+        callTriggers = ScanDecoders.functions.keys.sorted().map { id($0) }
+        escapeTriggers = ["\\x", "\\1"].map(id)  // octal escapes of printable characters start with 1 (\101–\176)
+        chrTriggers = [id("chr(")]
         matcher = LiteralMatcher(literals)
         regexes = try rules.map { rule in try rule.regexes.map { try NSRegularExpression(pattern: $0) } }
         reach = rules.map { rule in rule.regexes.count == 1 ? Self.reach(of: rule.regexes[0]) : nil }
@@ -65,7 +71,7 @@ public final class ScanRuleSet: @unchecked Sendable {
         var hasher = Hasher64()
         for rule in rules {
             hasher.add(
-                "\(rule.id)|\(rule.category)|\(rule.score)|\(rule.any)|\(rule.all)|\(rule.none)|\(rule.regexes)|\(rule.files)|\(rule.decoded)|\(rule.binary)"
+                "\(rule.id)|\(rule.category)|\(rule.score)|\(rule.any)|\(rule.all)|\(rule.none)|\(rule.near)|\(rule.regexes)|\(rule.files)|\(rule.decoded)|\(rule.binary)"
             )
         }
         fingerprint = String(hasher.value, radix: 16)
@@ -98,8 +104,9 @@ public final class ScanRuleSet: @unchecked Sendable {
             guard rule.files.covers(kind), !binary || rule.binary, layers.isEmpty || rule.decoded else { continue }
             let any = anyLiterals[position]
             let all = allLiterals[position]
+            let near = nearLiterals[position]
             guard any.isEmpty || any.contains(where: { first[$0] >= 0 }), all.allSatisfy({ first[$0] >= 0 }),
-                !noneLiterals[position].contains(where: { first[$0] >= 0 })
+                !noneLiterals[position].contains(where: { first[$0] >= 0 }), near.isEmpty || near.contains(where: { first[$0] >= 0 })
             else { continue }
             var offset = (any + all).map { first[$0] }.filter { $0 >= 0 }.min() ?? 0
             if !regexes[position].isEmpty {
@@ -120,8 +127,11 @@ public final class ScanRuleSet: @unchecked Sendable {
                         excerpt: Self.excerpt(bytes, around: offset), layers: layers))
             }
         }
-        guard layers.count < maximumDepth, budget > 0, decodeTriggers.contains(where: { first[$0] >= 0 }) else { return }
-        for layer in ScanDecoders.layers(of: bytes, limit: min(budget, 4 << 20)) {
+        let calls = callTriggers.contains { first[$0] >= 0 }
+        let escapes = escapeTriggers.contains { first[$0] >= 0 }
+        let chr = chrTriggers.contains { first[$0] >= 0 }
+        guard layers.count < maximumDepth, budget > 0, calls || escapes || chr else { return }
+        for layer in ScanDecoders.layers(of: bytes, limit: min(budget, 4 << 20), calls: calls, escapes: escapes, chr: chr) {
             budget -= layer.bytes.count
             if budget <= 0 { break }
             let steps = layers + layer.steps
@@ -140,7 +150,7 @@ public final class ScanRuleSet: @unchecked Sendable {
     }
 
     /// Occurrences of a literal beyond this many make the rule's regexes read the whole file.
-    static let windowsPerLiteral = 16
+    static let windowsPerLiteral = 64
     /// Bytes around a literal's occurrence that a regex reads at least (before, after); a regex's bounded gaps
     /// (`{0,2000}`) widen the after side.
     static let window = (before: 512, after: 1_024)
@@ -154,9 +164,16 @@ public final class ScanRuleSet: @unchecked Sendable {
     private func regexMatch(_ position: Int, bytes: [UInt8], found: LiteralMatcher.Occurrences, text: inout String?) -> Int? {
         let literals = anyLiterals[position] + allLiterals[position]
         var ranges: [Range<Int>] = []
+        let near = nearLiterals[position]
         if let reach = reach[position], !literals.contains(where: { found.overflowed[$0] }) {
+            let nearEnds = near.contains(where: { found.overflowed[$0] }) ? [] : near.flatMap { found.offsets[$0] }
             let ends = literals.flatMap { found.offsets[$0] }.sorted()
             for end in ends {
+                // With `near`, only where a near literal is within reach too.
+                if !nearEnds.isEmpty, !nearEnds.contains(where: { $0 >= end - reach.before - reach.after && $0 <= end + reach.after + reach.before })
+                {
+                    continue
+                }
                 let range = max(0, end - reach.before)..<min(bytes.count, end + reach.after)
                 if let last = ranges.last, last.upperBound >= range.lowerBound {
                     ranges[ranges.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
@@ -164,6 +181,7 @@ public final class ScanRuleSet: @unchecked Sendable {
                     ranges.append(range)
                 }
             }
+            if !nearEnds.isEmpty && ranges.isEmpty { return nil }
             if ranges.reduce(0, { $0 + $1.count }) * 2 > bytes.count { ranges = [] }
         }
         if ranges.isEmpty {

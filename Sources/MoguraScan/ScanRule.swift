@@ -59,6 +59,10 @@ public struct ScanRule: Hashable, Sendable {
     public var all: [String]
     /// None may occur.
     public var none: [String]
+    /// At least one must occur within the regex's reach of an `any`/`all` literal: the regex then reads only the
+    /// windows where both are close (a hint that also narrows the rule: a rule anchored on `include` with
+    /// `near: ["$_GET", …]` tries its regex only where a request variable is close to an include).
+    public var near: [String]
     /// Each must match somewhere (only tried when the literal conditions hold).
     public var regexes: [String]
     public var files: ScanFileKind
@@ -71,7 +75,7 @@ public struct ScanRule: Hashable, Sendable {
 
     public init(
         id: String, category: ScanCategory, score: Int, description: String, any: [String] = [], all: [String] = [],
-        none: [String] = [], regexes: [String] = [], files: ScanFileKind = .web, decoded: Bool = true, binary: Bool = false,
+        none: [String] = [], near: [String] = [], regexes: [String] = [], files: ScanFileKind = .web, decoded: Bool = true, binary: Bool = false,
         source: String = ""
     ) {
         self.id = id
@@ -81,6 +85,7 @@ public struct ScanRule: Hashable, Sendable {
         self.any = any
         self.all = all
         self.none = none
+        self.near = near
         self.regexes = regexes
         self.files = files
         self.decoded = decoded
@@ -117,6 +122,7 @@ extension ScanRule {
         var any: [String]?
         var all: [String]?
         var none: [String]?
+        var near: [String]?
         var regex: OneOrMany?
         var files: String?
         var decoded: Bool?
@@ -151,7 +157,10 @@ extension ScanRule {
             guard !(any.isEmpty && all.isEmpty) else {
                 throw ScanRuleError("\(place): name at least one literal in any or all (the regex alone cannot select files fast)")
             }
-            for literal in any + all + (document.none ?? []) where literal.utf8.count < 3 {
+            if document.near != nil && document.regex == nil {
+                throw ScanRuleError("\(place): near needs a regex (it says where the regex looks)")
+            }
+            for literal in any + all + (document.none ?? []) + (document.near ?? []) where literal.utf8.count < 3 {
                 throw ScanRuleError("\(place): the literal \"\(literal)\" is too short (3 bytes at least)")
             }
             for regex in document.regex?.values ?? [] {
@@ -163,7 +172,8 @@ extension ScanRule {
             }
             return ScanRule(
                 id: document.id, category: category, score: document.score, description: document.description, any: any, all: all,
-                none: document.none ?? [], regexes: document.regex?.values ?? [], files: files ?? .web, decoded: document.decoded ?? true,
+                none: document.none ?? [], near: document.near ?? [], regexes: document.regex?.values ?? [], files: files ?? .web,
+                decoded: document.decoded ?? true,
                 binary: document.binary ?? false, source: name)
         }
     }

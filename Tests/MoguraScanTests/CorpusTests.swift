@@ -77,6 +77,24 @@ struct CorpusTests {
         #expect(layered.count >= 3)
     }
 
+    /// Regexes read windows around their literals; a match near a later occurrence, past a long gap, after many
+    /// occurrences (the whole-text fallback) or behind a `near` hint is still found, at its own offset.
+    @Test func windowedRegexesFindWhatTheWholeTextHolds() throws {
+        let rules = try ScanRuleSet([
+            ScanRule(
+                id: "include-request", category: .backdoor, score: 20, description: "d", any: ["include"], near: ["$_GET", "$_POST"],
+                regexes: ["(?i)include\\s*\\(\\s*\\$_(GET|POST)"], files: .php)
+        ])
+        func scan(_ text: String) -> [ScanMatch] { rules.scan(Array(text.utf8), kind: .php, binary: false) }
+        let padding = String(repeating: "// nothing to see here\n", count: 800)
+        let late = "<?php include('a.php');\n" + padding + "include($_GET['x']);"
+        #expect(scan(late).first?.offset == late.utf8.count - "include($_GET['x']);".utf8.count)
+        let many = "<?php " + String(repeating: "include('b.php');\n", count: 200) + "include( $_POST['y'] );"
+        #expect(scan(many).first?.offset == many.utf8.count - "include( $_POST['y'] );".utf8.count)
+        #expect(scan("<?php include('a.php');\n" + padding + "echo $_GET['q'];").isEmpty, "the request variable is far away")
+        #expect(scan("<?php include('a.php'); include($_COOKIE['z']);").isEmpty, "no near literal")
+    }
+
     @Test func badRuleFilesAreRefusedWithTheirPlace() {
         let cases: [(String, String)] = [
             ("- id: x\n  category: nonsense\n  score: 5\n  description: d\n  any: [\"abcd\"]\n", "category \"nonsense\""),
@@ -86,6 +104,7 @@ struct CorpusTests {
             ("- id: x\n  category: backdoor\n  score: 5\n  description: d\n  any: [\"abcd\"]\n  regex: '(unclosed'\n", "does not compile"),
             ("- id: x\n  category: backdoor\n  score: 5\n  description: d\n  any: [\"abcd\"]\n  files: exe\n", "php, web or any"),
             ("not: a list\n", "not a list of rules"),
+            ("- id: x\n  category: backdoor\n  score: 5\n  description: d\n  any: [\"abcd\"]\n  near: [\"efgh\"]\n", "near needs a regex"),
         ]
         for (text, reason) in cases {
             #expect {

@@ -70,7 +70,7 @@ def main():
         for rule in yaml.safe_load(open(path)) or []:
             name = re.sub(r"[^A-Za-z0-9_]", "_", rule["id"])
             strings, conditions = [], []
-            for kind, key in (("a", "any"), ("b", "all"), ("n", "none")):
+            for kind, key in (("a", "any"), ("b", "all"), ("n", "none"), ("c", "near")):
                 for index, text in enumerate(rule.get(key) or []):
                     strings.append(f"        ${kind}{index} = {literal(text)} nocase")
             if rule.get("any"):
@@ -79,6 +79,8 @@ def main():
                 conditions.append("all of ($b*)")
             if rule.get("none"):
                 conditions.append("not any of ($n*)")
+            if rule.get("near"):
+                conditions.append("any of ($c*)")
             patterns = rule.get("regex") or []
             if isinstance(patterns, str):
                 patterns = [patterns]
