@@ -52,6 +52,10 @@ struct ScanCommand: ParsableCommand {
         help: ArgumentHelp(
             "Remember files between sweeps in this file: unchanged files (size, mtime, ctime) are not read again.", valueName: "file"))
     var cache: String?
+    @Option(
+        help: ArgumentHelp(
+            "Move flagged files into this quarantine directory (restorable with `mogura quarantine restore`).", valueName: "directory"))
+    var quarantine: String?
     @Flag(help: "List the rules and exit.") var listRules = false
 
     func validate() throws {
@@ -121,10 +125,25 @@ struct ScanCommand: ParsableCommand {
         let scanner = TreeScanner(rules: ruleSet, options: options)
         let output = OutputLock()
         let json = format == .json
+        let vault: ScanQuarantine?
+        do {
+            vault = try quarantine.map { try ScanQuarantine(directory: $0) }
+        } catch {
+            throw CommandError("the quarantine directory cannot be used: \(error)")
+        }
+        let moved = QuarantineTally()
         let progress = isatty(STDERR_FILENO) == 1 ? ScanProgressLine(scanner: scanner) : nil
         progress?.start()
         let summary = scanner.run(paths: paths) { result in
             output.write(json ? Self.jsonLines(result) : Self.text(result))
+            guard let vault else { return }
+            do {
+                let record = try vault.quarantine(result)
+                moved.add(nil)
+                if !json { output.write("  quarantined as \(record.id)\n") }
+            } catch {
+                moved.add("\(result.path): not quarantined: \(error)")
+            }
         }
         progress?.stop()
         do {
@@ -133,6 +152,12 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("mogura scan: \(error.description)\n".utf8))
         }
         FileHandle.standardError.write(Data(Self.summary(summary).utf8))
+        if let vault {
+            let (count, failures) = moved.result
+            FileHandle.standardError.write(Data("  \(count) quarantined in \(vault.directory)\n".utf8))
+            for failure in failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
+            if !failures.isEmpty { throw ExitCode(2) }
+        }
         if summary.flagged > 0 { throw ExitCode(1) }
         if !summary.errors.isEmpty { throw ExitCode(2) }
     }
@@ -285,5 +310,70 @@ extension String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)
+    }
+}
+
+/// Counts quarantined files and failures from the workers.
+final class QuarantineTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private var failures: [String] = []
+    func add(_ failure: String?) {
+        lock.withLock {
+            if let failure { failures.append(failure) } else { count += 1 }
+        }
+    }
+    var result: (Int, [String]) { lock.withLock { (count, failures) } }
+}
+
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine",
+        abstract: "List or restore files that mogura scan --quarantine moved aside.",
+        discussion: """
+            Each quarantined file keeps its original path, SHA-256, size, mode, owner, modification time and the \
+            rules that flagged it. Restoring moves it back and sets mode, owner (when run as root) and \
+            modification time again; it refuses when something else now sits at the original path.
+
+            Examples:
+              mogura quarantine list --directory /var/lib/mogura/quarantine
+              mogura quarantine restore 1795460000-3f738b6108d8-123456 --directory /var/lib/mogura/quarantine
+            """,
+        subcommands: [List.self, Restore.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List quarantined files, oldest first.")
+        @Option(help: ArgumentHelp("The quarantine directory.", valueName: "directory")) var directory: String
+        @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format: OutputFormat = .text
+
+        func run() throws {
+            let records = try ScanQuarantine(directory: directory).list()
+            if format == .json {
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                encoder.outputFormatting = [.sortedKeys]
+                for record in records { print(String(decoding: try encoder.encode(record), as: UTF8.self)) }
+                return
+            }
+            if records.isEmpty { print("Nothing is quarantined in \(directory).") }
+            for record in records {
+                print("\(record.id)  \(record.path)  \(record.size) bytes  \(record.rules.joined(separator: ","))")
+            }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a quarantined file back where it was.")
+        @Argument(help: ArgumentHelp("The id `list` shows.", valueName: "id")) var id: String
+        @Option(help: ArgumentHelp("The quarantine directory.", valueName: "directory")) var directory: String
+
+        func run() throws {
+            do {
+                let record = try ScanQuarantine(directory: directory).restore(id)
+                print("restored \(record.path)")
+            } catch let error as ScanRuleError {
+                throw CommandError(error.description)
+            }
+        }
     }
 }

@@ -111,6 +111,44 @@ struct ScanCLITests {
         #expect(result.standardError.contains("5 older than --since"), "\(result.standardError)")
     }
 
+    @Test func flaggedFilesAreQuarantinedAndRestoredAsTheyWere() throws {
+        let directory = try Self.tree()
+        let target = directory.file("www/uploads/x.php")
+        let original = try Data(contentsOf: URL(fileURLWithPath: target))
+        chmod(target, 0o640)
+        let modified = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: target)
+        let vault = directory.file("quarantine")
+        let scan = try CommandRunner.run([
+            "scan", "--no-builtin-rules", "--rules", directory.file("rules.yml"), "--quarantine", vault, directory.file("www"),
+        ])
+        #expect(scan.status == 1, "\(scan.standardError)")
+        #expect(scan.standardError.contains("3 quarantined"), "\(scan.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: target), "moved aside")
+        let list = try CommandRunner.run(["quarantine", "list", "--directory", vault, "--format", "json"])
+        #expect(list.status == 0)
+        let records = list.standardOutput.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let record = try #require(records.first { $0["path"] as? String == target })
+        #expect((record["rules"] as? [String]) == ["eval-post"])
+        #expect((record["sha256"] as? String)?.count == 64)
+        // Something put at the path meanwhile blocks the restore.
+        _ = try directory.write("www/uploads/x.php", "new")
+        let blocked = try CommandRunner.run(["quarantine", "restore", try #require(record["id"] as? String), "--directory", vault])
+        #expect(blocked.status != 0)
+        #expect(blocked.standardError.contains("something is there now"))
+        try FileManager.default.removeItem(atPath: target)
+        let restore = try CommandRunner.run(["quarantine", "restore", try #require(record["id"] as? String), "--directory", vault])
+        #expect(restore.status == 0, "\(restore.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == original)
+        let attributes = try FileManager.default.attributesOfItem(atPath: target)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        #expect((attributes[.modificationDate] as? Date).map { abs($0.timeIntervalSince(modified)) < 1 } == true)
+        let after = try CommandRunner.run(["quarantine", "list", "--directory", vault])
+        #expect(!after.standardOutput.contains(target))
+    }
+
     @Test func mogurasOwnRulesFindTheCorpusThreats() throws {
         let result = try CommandRunner.run(["scan", TestEnvironment.repositoryRoot + "/Tests/Fixtures/scan/threats"])
         #expect(result.status == 1, "\(result.standardError)")
