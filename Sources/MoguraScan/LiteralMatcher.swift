@@ -69,34 +69,6 @@ public struct LiteralMatcher: Sendable {
         self.outputs = ends
     }
 
-    /// The first offset (of the literal's last byte) of each literal in `bytes`, -1 where it does not occur.
-    public func firstOccurrences(in bytes: UnsafeRawBufferPointer) -> [Int] {
-        var first = [Int](repeating: -1, count: count)
-        guard count > 0, !bytes.isEmpty else { return first }
-        var remaining = count
-        table.withUnsafeBufferPointer { table in
-            var state = 0
-            var index = 0
-            let end = bytes.count
-            let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            while index < end {
-                let entry = table[state &<< 8 | Int(base[index])]
-                if entry >= 0 {
-                    state = Int(entry)
-                } else {
-                    state = Int(~entry)
-                    for literal in outputs[state] where first[Int(literal)] < 0 {
-                        first[Int(literal)] = index
-                        remaining -= 1
-                    }
-                    if remaining == 0 { return }
-                }
-                index &+= 1
-            }
-        }
-        return first
-    }
-
     /// Where each literal occurs (offsets of its last byte), up to `maximum` per literal; a literal with more
     /// occurrences has its list cut at `maximum` and `overflowed` set.
     public struct Occurrences: Sendable {
@@ -136,8 +108,8 @@ public struct LiteralMatcher: Sendable {
         return Occurrences(offsets: offsets, overflowed: overflowed)
     }
 
-    /// The same over an array.
+    /// The first offset (of the literal's last byte) of each literal in `bytes`, -1 where it does not occur.
     public func firstOccurrences(in bytes: [UInt8]) -> [Int] {
-        bytes.withUnsafeBytes { firstOccurrences(in: $0) }
+        bytes.withUnsafeBytes { occurrences(in: $0, maximum: 1) }.offsets.map { $0.first ?? -1 }
     }
 }

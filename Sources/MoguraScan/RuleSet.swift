@@ -270,12 +270,13 @@ public final class ScanRuleSet: @unchecked Sendable {
         }
     }
 
-    /// PHP or shell the decoded text seems to hold.
+    /// Words that mark PHP or shell code in a decoded layer.
+    static let codeMarkers = LiteralMatcher(
+        ["<?php", "eval", "$_", "system", "exec", "function", "base64_decode", "assert", "include", "mail("].map { Array($0.utf8) })
+
+    /// PHP or shell the decoded text seems to hold (in its first 64 KiB).
     static func looksLikeCode(_ bytes: [UInt8]) -> Bool {
-        let markers = ["<?php", "eval", "$_", "system", "exec", "function", "base64_decode", "assert", "include", "mail("].map { Array($0.utf8) }
-        let sample = Array(bytes.prefix(65_536))
-        let first = LiteralMatcher(markers).firstOccurrences(in: sample)
-        return first.contains { $0 >= 0 }
+        codeMarkers.firstOccurrences(in: Array(bytes.prefix(65_536))).contains { $0 >= 0 }
     }
 
     /// Up to 120 printable characters around `offset`, on one line.
@@ -294,7 +295,7 @@ public final class ScanRuleSet: @unchecked Sendable {
     }
 }
 
-/// FNV-1a, 64 bits: a stable digest (Swift's Hasher is seeded per process).
+/// FNV-1a, 64 bits: a stable digest (Swift's Hasher is seeded per process) of rules and scan settings.
 struct Hasher64 {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     mutating func add(_ text: String) {

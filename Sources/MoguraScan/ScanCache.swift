@@ -33,11 +33,13 @@ public final class ScanCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
 
-    /// Opens (or starts) the cache at `path` for rules with this fingerprint and threshold; a cache made with other
-    /// rules or another threshold starts empty.
-    public init(path: String, fingerprint: String) throws {
+    /// Opens (or starts) the cache at `path` for these rules, threshold and allowlist; a cache made with other rules,
+    /// another threshold or another allowlist (any of which could flag differently) starts empty.
+    public init(path: String, rules: ScanRuleSet, threshold: Int, allowlist: Set<String>) throws {
         self.path = path
-        self.fingerprint = fingerprint
+        var hasher = Hasher64()
+        hasher.add(allowlist.sorted().joined(separator: ","))
+        self.fingerprint = "\(rules.fingerprint)-\(threshold)-\(String(hasher.value, radix: 16))"
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let bytes = [UInt8](data)
         guard let newline = bytes.firstIndex(of: 0x0A), String(decoding: bytes[..<newline], as: UTF8.self) == Self.header(fingerprint) else {
@@ -55,7 +57,7 @@ public final class ScanCache: @unchecked Sendable {
             guard let device = read64(), let inode = read64(), let size = read64(), let modified = read64(), let changed = read64(),
                 let length = read64(), index + Int(length) <= bytes.count
             else {
-                throw ScanRuleError("\(path): the scan cache is truncated; delete it to start afresh")
+                throw ScanError("\(path): the scan cache is truncated; delete it to start afresh")
             }
             var result: StoredResult?
             if length > 0 {
@@ -116,11 +118,11 @@ public final class ScanCache: @unchecked Sendable {
         }
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw ScanRuleError("\(temporary): cannot write the scan cache")
+            throw ScanError("\(temporary): cannot write the scan cache")
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw ScanRuleError("\(path): cannot replace the scan cache: \(String(cString: strerror(errno)))")
+            throw ScanError("\(path): cannot replace the scan cache: \(String(cString: strerror(errno)))")
         }
     }
 

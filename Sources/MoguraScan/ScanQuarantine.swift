@@ -35,11 +35,11 @@ public struct ScanQuarantine: Sendable {
     }
 
     /// Moves a flagged file into the quarantine.
-    /// - Throws: `ScanRuleError` saying what failed; the file is left where it was.
+    /// - Throws: `ScanError` saying what failed; the file is left where it was.
     public func quarantine(_ result: ScanFileResult) throws -> Record {
         var status = stat()
         guard lstat(result.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw ScanRuleError("\(result.path): not a regular file any more")
+            throw ScanError("\(result.path): not a regular file any more")
         }
         let id = "\(Int(Date().timeIntervalSince1970))-\(result.sha256.prefix(12))-\(UInt32.random(in: 0...UInt32.max))"
         let entry = (directory as NSString).appendingPathComponent(id)
@@ -75,11 +75,11 @@ public struct ScanQuarantine: Sendable {
     }
 
     /// Puts a quarantined file back where it was, as it was.
-    /// - Throws: `ScanRuleError` when the id is unknown or something now sits at the original path.
+    /// - Throws: `ScanError` when the id is unknown or something now sits at the original path.
     public func restore(_ id: String) throws -> Record {
-        guard let record = try list().first(where: { $0.id == id }) else { throw ScanRuleError("\(id): no such quarantined file in \(directory)") }
+        guard let record = try list().first(where: { $0.id == id }) else { throw ScanError("\(id): no such quarantined file in \(directory)") }
         var status = stat()
-        if lstat(record.path, &status) == 0 { throw ScanRuleError("\(record.path): something is there now; move it away first") }
+        if lstat(record.path, &status) == 0 { throw ScanError("\(record.path): something is there now; move it away first") }
         let entry = (directory as NSString).appendingPathComponent(id)
         let source = (entry as NSString).appendingPathComponent("file")
         chmod(source, 0o600)
@@ -97,7 +97,7 @@ public struct ScanQuarantine: Sendable {
 
     static func move(_ source: String, to target: String) throws {
         if rename(source, target) == 0 { return }
-        guard errno == EXDEV else { throw ScanRuleError("\(source): cannot move to \(target): \(String(cString: strerror(errno)))") }
+        guard errno == EXDEV else { throw ScanError("\(source): cannot move to \(target): \(String(cString: strerror(errno)))") }
         do {
             try FileManager.default.copyItem(atPath: source, toPath: target)
             let descriptor = open(target, O_RDONLY)
@@ -107,7 +107,7 @@ public struct ScanQuarantine: Sendable {
             }
             try FileManager.default.removeItem(atPath: source)
         } catch {
-            throw ScanRuleError("\(source): cannot move to \(target): \(error)")
+            throw ScanError("\(source): cannot move to \(target): \(error)")
         }
     }
 }

@@ -94,8 +94,8 @@ public struct ScanRule: Hashable, Sendable {
     }
 }
 
-/// A rule file that cannot be used, with where and why.
-public struct ScanRuleError: Error, CustomStringConvertible, Sendable {
+/// What went wrong in the scanner (a rule file, the cache, the quarantine), with where and why.
+public struct ScanError: Error, CustomStringConvertible, Sendable {
     public var description: String
     init(_ description: String) { self.description = description }
 }
@@ -130,44 +130,44 @@ extension ScanRule {
     }
 
     /// Reads the rules of one YAML file (a list of rules).
-    /// - Throws: `ScanRuleError` naming the file, the rule and what is wrong.
+    /// - Throws: `ScanError` naming the file, the rule and what is wrong.
     public static func load(yaml text: String, name: String) throws -> [ScanRule] {
         let documents: [Document]
         do {
             documents = try YAMLDecoder().decode([Document].self, from: text)
         } catch {
-            throw ScanRuleError("\(name): not a list of rules: \(error)")
+            throw ScanError("\(name): not a list of rules: \(error)")
         }
         return try documents.enumerated().map { index, document in
             let place = "\(name): rule \(index + 1) (\(document.id))"
             guard !document.id.isEmpty, document.id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                throw ScanRuleError("\(place): the id must be letters, digits, - and _")
+                throw ScanError("\(place): the id must be letters, digits, - and _")
             }
             guard let category = ScanCategory(rawValue: document.category) else {
-                throw ScanRuleError(
+                throw ScanError(
                     "\(place): category \"\(document.category)\" is not one of \(ScanCategory.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            guard (1...100).contains(document.score) else { throw ScanRuleError("\(place): the score is 1 to 100") }
+            guard (1...100).contains(document.score) else { throw ScanError("\(place): the score is 1 to 100") }
             let files = try document.files.map { text in
-                guard let kind = ScanFileKind(rawValue: text) else { throw ScanRuleError("\(place): files is php, web or any") }
+                guard let kind = ScanFileKind(rawValue: text) else { throw ScanError("\(place): files is php, web or any") }
                 return kind
             }
             let any = document.any ?? []
             let all = document.all ?? []
             guard !(any.isEmpty && all.isEmpty) else {
-                throw ScanRuleError("\(place): name at least one literal in any or all (the regex alone cannot select files fast)")
+                throw ScanError("\(place): name at least one literal in any or all (the regex alone cannot select files fast)")
             }
             if document.near != nil && document.regex == nil {
-                throw ScanRuleError("\(place): near needs a regex (it says where the regex looks)")
+                throw ScanError("\(place): near needs a regex (it says where the regex looks)")
             }
             for literal in any + all + (document.none ?? []) + (document.near ?? []) where literal.utf8.count < 3 {
-                throw ScanRuleError("\(place): the literal \"\(literal)\" is too short (3 bytes at least)")
+                throw ScanError("\(place): the literal \"\(literal)\" is too short (3 bytes at least)")
             }
             for regex in document.regex?.values ?? [] {
                 do {
                     _ = try NSRegularExpression(pattern: regex)
                 } catch {
-                    throw ScanRuleError("\(place): the regex does not compile: \(error)")
+                    throw ScanError("\(place): the regex does not compile: \(error)")
                 }
             }
             return ScanRule(
@@ -182,7 +182,7 @@ extension ScanRule {
     public static func load(path: String) throws -> [ScanRule] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ScanRuleError("\(path): no such rule file or directory")
+            throw ScanError("\(path): no such rule file or directory")
         }
         let files: [String]
         if isDirectory.boolValue {
@@ -193,12 +193,12 @@ extension ScanRule {
         }
         var rules: [ScanRule] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ScanRuleError("\(file): cannot be read") }
+            guard let data = FileManager.default.contents(atPath: file) else { throw ScanError("\(file): cannot be read") }
             rules += try load(yaml: String(decoding: data, as: UTF8.self), name: file)
         }
         var seen: Set<String> = []
         for rule in rules where !seen.insert(rule.id).inserted {
-            throw ScanRuleError("\(rule.source): the rule id \(rule.id) is used twice")
+            throw ScanError("\(rule.source): the rule id \(rule.id) is used twice")
         }
         return rules
     }

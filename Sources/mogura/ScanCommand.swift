@@ -90,7 +90,7 @@ struct ScanCommand: ParsableCommand {
             }
             for path in extraRules { loaded += try ScanRule.load(path: path) }
             rules = loaded
-        } catch let error as ScanRuleError {
+        } catch let error as ScanError {
             throw CommandError(error.description)
         }
         if listRules {
@@ -113,11 +113,9 @@ struct ScanCommand: ParsableCommand {
         if let since { options.modifiedSince = try Self.since(since, now: .now()) }
         if let allowlist { options.allowlist = try Self.hashes(allowlist) }  // CommandError
         if let cache {
-            // Other rules, another threshold or another allowlist could flag differently: such a cache starts empty.
-            let allowed = options.allowlist.sorted().joined(separator: ",")
             do {
-                options.cache = try ScanCache(path: cache, fingerprint: "\(ruleSet.fingerprint)-\(threshold)-\(allowed.hashValueStable)")
-            } catch let error as ScanRuleError {
+                options.cache = try ScanCache(path: cache, rules: ruleSet, threshold: threshold, allowlist: options.allowlist)
+            } catch let error as ScanError {
                 throw CommandError(error.description)
             }
         }
@@ -148,7 +146,7 @@ struct ScanCommand: ParsableCommand {
         progress?.stop()
         do {
             try options.cache?.save()
-        } catch let error as ScanRuleError {
+        } catch let error as ScanError {
             FileHandle.standardError.write(Data("mogura scan: \(error.description)\n".utf8))
         }
         FileHandle.standardError.write(Data(Self.summary(summary).utf8))
@@ -304,15 +302,6 @@ final class ScanProgressLine: @unchecked Sendable {
     }
 }
 
-extension String {
-    /// FNV-1a of the UTF-8, in hex: stable across runs (Swift's hashValue is seeded per process).
-    var hashValueStable: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
-    }
-}
-
 /// Counts quarantined files and failures from the workers.
 final class QuarantineTally: @unchecked Sendable {
     private let lock = NSLock()
@@ -371,7 +360,7 @@ struct QuarantineCommand: ParsableCommand {
             do {
                 let record = try ScanQuarantine(directory: directory).restore(id)
                 print("restored \(record.path)")
-            } catch let error as ScanRuleError {
+            } catch let error as ScanError {
                 throw CommandError(error.description)
             }
         }
