@@ -68,7 +68,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            // ICU's C API for regexes with a deadline (ICUPattern.swift): the ICU Foundation ships in the toolchain.
+            linkerSettings: [.linkedLibrary("_FoundationICU")]
         ),
         .target(
             name: "MoguraDesk",

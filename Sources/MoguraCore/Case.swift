@@ -150,11 +150,17 @@ public struct ActionKind: RawRepresentable, Hashable, Sendable, Codable, CustomS
     public static let notify = ActionKind(rawValue: "notify")
     public static let warn = ActionKind(rawValue: "warn")
     public static let suspend = ActionKind(rawValue: "suspend")
+    /// Suspends web publishing only (the hosting account's sites stop serving; mail and the rest keep running):
+    /// for webshells and mailer scripts the scanner finds in a customer's web space.
+    public static let suspendWeb = ActionKind(rawValue: "suspend-web")
     public static let resume = ActionKind(rawValue: "resume")
     public static let resetPassword = ActionKind(rawValue: "reset-password")
     public static let blockMail = ActionKind(rawValue: "block-mail")
     public static let forwardOutward = ActionKind(rawValue: "forward-outward")
     public static let acknowledgeReporter = ActionKind(rawValue: "acknowledge-reporter")
+
+    /// Whether the action suspends something a resume turns back on.
+    public var isSuspension: Bool { self == .suspend || self == .suspendWeb }
 
     public var description: String { rawValue }
 }

@@ -26,6 +26,8 @@ public enum Category: String, Hashable, Sendable, Codable, CaseIterable, CustomS
     case phishing
     case malware
     case webshell
+    /// A mass-mailer script in a customer's web space (Leaf PHPMailer, xSENDER and the like).
+    case mailer
     case botnet
     case scanning
     case bruteForce = "brute-force"
@@ -56,6 +58,7 @@ public enum Category: String, Hashable, Sendable, Codable, CaseIterable, CustomS
         case .phishing: ("Phishing", "フィッシング")
         case .malware: ("Malware", "マルウェア")
         case .webshell: ("Webshell", "Webシェル")
+        case .mailer: ("Mass-mailer script", "大量メール送信スクリプト")
         case .botnet: ("Botnet / C2", "ボットネット・C2")
         case .scanning: ("Scanning", "スキャン")
         case .bruteForce: ("Brute force", "ブルートフォース")

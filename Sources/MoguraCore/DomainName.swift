@@ -103,7 +103,7 @@ public struct DomainName: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.value = value
     }
 
-    private static func isLabelByte(_ byte: UInt8) -> Bool {
+    static func isLabelByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "_"):

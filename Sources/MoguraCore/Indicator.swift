@@ -190,8 +190,11 @@ public enum Indicator: Hashable, Sendable, CustomStringConvertible {
     case fileHash(FileHash)
     /// An account name at the provider (a login, a hosting account); kept as given, trimmed.
     case account(String)
+    /// A file or directory on one of the provider's servers (what the scanner flags).
+    case path(HostedPath)
 
-    /// The kind as a short lower-case word: `ip`, `ip_port`, `url`, `domain`, `email`, `file_hash`, `account`.
+    /// The kind as a short lower-case word: `ip`, `ip_port`, `url`, `domain`, `email`, `file_hash`, `account`,
+    /// `path`.
     public var kind: String {
         switch self {
         case .ip: "ip"
@@ -201,6 +204,7 @@ public enum Indicator: Hashable, Sendable, CustomStringConvertible {
         case .email: "email"
         case .fileHash: "file_hash"
         case .account: "account"
+        case .path: "path"
         }
     }
 
@@ -215,6 +219,7 @@ public enum Indicator: Hashable, Sendable, CustomStringConvertible {
         case .email(let address): address.description
         case .fileHash(let hash): hash.description
         case .account(let name): name
+        case .path(let path): path.description
         }
     }
 
@@ -243,6 +248,7 @@ public enum Indicator: Hashable, Sendable, CustomStringConvertible {
             let trimmed = Substring(value).trimmingWhitespace()
             guard !trimmed.isEmpty else { throw IndicatorError(kind: kind, input: value, reason: "empty") }
             self = .account(String(trimmed))
+        case "path": self = .path(try HostedPath(value))
         default:
             throw IndicatorError(kind: kind, input: value, reason: "unknown indicator kind")
         }

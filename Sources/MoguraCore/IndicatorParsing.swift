@@ -2,7 +2,7 @@ extension Indicator {
     /// Reads an indicator typed by a person, guessing its kind from its shape.
     ///
     /// `kind:value` with a known kind (`ip:`, `domain:`, `account:`, …) is taken as given. Otherwise:
-    /// `scheme://…` is a URL; `a.b.c.d:port` and `[v6]:port` are an address and port; an IP address is an
+    /// `scheme://…` is a URL; `/…` is a path on a server; `a.b.c.d:port` and `[v6]:port` are an address and port; an IP address is an
     /// address; a 32/40/64-digit hex string is a file hash; text with `@` is an e-mail address; anything else is
     /// a domain name.
     ///
@@ -16,13 +16,17 @@ extension Indicator {
         guard !trimmed.isEmpty else { throw IndicatorError(kind: "indicator", input: text, reason: "empty") }
         if let colon = trimmed.firstIndex(of: ":"), !trimmed[colon...].hasPrefix("://") {
             let kind = String(trimmed[..<colon])
-            if ["ip", "ip_port", "url", "domain", "email", "file_hash", "account"].contains(kind) {
+            if ["ip", "ip_port", "url", "domain", "email", "file_hash", "account", "path"].contains(kind) {
                 self = try Indicator(kind: kind, value: String(trimmed[trimmed.index(after: colon)...]))
                 return
             }
         }
         if trimmed.contains("://") {
             self = .url(try ReportedURL(trimmed))
+            return
+        }
+        if trimmed.first == "/" {
+            self = .path(try HostedPath(trimmed))
             return
         }
         if let address = try? IPAddress(trimmed) {

@@ -152,24 +152,29 @@ public enum AssignedResource: Hashable, Sendable, CustomStringConvertible {
     case domain(DomainName)
     case mailAccount(EmailAddress)
     case nat(NATBlock)
+    /// A directory on the provider's servers: a hosting account's home or document root.
+    case path(HostedPath)
 
-    /// `prefix`, `domain`, `mail_account` or `nat`.
+    /// `prefix`, `domain`, `mail_account`, `nat` or `path`.
     public var kind: String {
         switch self {
         case .prefix: "prefix"
         case .domain: "domain"
         case .mailAccount: "mail_account"
         case .nat: "nat"
+        case .path: "path"
         }
     }
 
-    /// The canonical text: `203.0.113.0/25`, `example.jp`, `info@example.jp`, `198.51.100.7:1024-2047`.
+    /// The canonical text: `203.0.113.0/25`, `example.jp`, `info@example.jp`, `198.51.100.7:1024-2047`,
+    /// `web01:/home/alice`.
     public var description: String {
         switch self {
         case .prefix(let prefix): prefix.description
         case .domain(let name): name.description
         case .mailAccount(let address): address.description
         case .nat(let block): block.description
+        case .path(let path): path.description
         }
     }
 
@@ -189,6 +194,7 @@ public enum AssignedResource: Hashable, Sendable, CustomStringConvertible {
             do { self = .prefix(try IPPrefix(text)) } catch { throw IndicatorError(kind: kind, input: text, reason: error.reason) }
         case "domain": self = .domain(try DomainName(text))
         case "mail_account": self = .mailAccount(try EmailAddress(text))
+        case "path": self = .path(try HostedPath(text))
         case "nat":
             guard let colon = text.lastIndex(of: ":"), let dash = text.lastIndex(of: "-"), colon < dash,
                 let first = UInt16(text[text.index(after: colon)..<dash]),

@@ -76,7 +76,7 @@ public struct PlaybookSet: Hashable, Sendable {
                 .init(action: .notify, after: 0), .init(action: .warn, after: 72 * 3600), .init(action: .suspend, after: 72 * 3600),
             ]),
         Playbook(
-            name: "takedown", categories: [.phishing, .webshell, .malware],
+            name: "takedown", categories: [.phishing, .webshell, .mailer, .malware],
             steps: [
                 .init(action: .suspend, after: 0), .init(action: .notify, after: 0),
             ]),
@@ -185,12 +185,14 @@ public func decide(case kase: Case, playbook: Playbook?, actions: [Action], now:
 /// person's approval unless the playbook resumes automatically.
 public func resumeIfSuspended(case kase: Case, playbook: Playbook?, actions: [Action], now: Timestamp) -> PlannedAction? {
     guard let id = kase.id else { return nil }
-    let suspensions = actions.filter { $0.kind == .suspend && $0.state == .done }.count
+    let suspensions = actions.filter { $0.kind.isSuspension && $0.state == .done }
     let resumes = actions.filter { $0.kind == .resume && $0.state != .skipped && $0.state != .failed }.count
-    guard suspensions > resumes else { return nil }
+    guard suspensions.count > resumes else { return nil }
+    // The target names what the resume undoes (`suspend`, `suspend-web`), so the connector knows what to turn back on.
+    let undone = Array(Set(suspensions.map(\.kind.rawValue))).sorted().joined(separator: ",")
     return PlannedAction(
         kind: .resume, dueAt: now, idempotencyKey: "case:\(id):resume:\(resumes + 1)", step: nil,
-        requiresApproval: !(playbook?.autoResume ?? false), template: "resume")
+        requiresApproval: !(playbook?.autoResume ?? false), template: "resume", target: undone)
 }
 
 /// Groups reports into cases: the same subject and category within a window, or a resolved case reopened when a

@@ -250,7 +250,7 @@ public struct ActionRunner: Sendable {
         switch kind {
         case .notify: target = .notified
         case .warn: target = .awaitingCustomer
-        case .suspend: target = .suspended
+        case .suspend, .suspendWeb: target = .suspended
         default: return nil
         }
         // A notice after a suspension leaves the case suspended; nothing moves a case backwards.

@@ -25,6 +25,10 @@ public enum BuiltInTemplates {
 
         被害の拡大を防ぐため、{{suspendedAt}}に当該サービスを一時停止いたしました。
         {{/suspended}}
+        {{#webSuspended}}
+
+        被害の拡大を防ぐため、{{webSuspendedAt}}に当該サービスのWeb公開を一時停止いたしました（メール等は引き続きご利用いただけます）。
+        {{/webSuspended}}
         {{#mailBlocked}}
 
         第三者による不正な送信を止めるため、当該アカウントからのメール送信を停止し、パスワードを初期化いたしました。
@@ -76,6 +80,11 @@ public enum BuiltInTemplates {
 
         To stop further harm, we suspended the service at {{suspendedAt}}.
         {{/suspended}}
+        {{#webSuspended}}
+
+        To stop further harm, we suspended web publishing for the service at {{webSuspendedAt}} (mail and the rest
+        keep working).
+        {{/webSuspended}}
         {{#mailBlocked}}
 
         To stop mail sent by someone else in your name, we blocked outgoing mail from the account and reset its

@@ -107,7 +107,8 @@ public struct CaseDesk: Sendable {
             let actions = try await transaction.actions(ofCases: [id])[id] ?? []
             let done = Set(actions.filter { $0.state == .done }.map(\.kind))
             let target: CaseState =
-                done.contains(.suspend) ? .suspended : done.contains(.warn) ? .awaitingCustomer : done.contains(.notify) ? .notified : .triaged
+                done.contains(where: \.isSuspension)
+                ? .suspended : done.contains(.warn) ? .awaitingCustomer : done.contains(.notify) ? .notified : .triaged
             guard let moved = try await transaction.transition(case: id, from: .review, to: target, at: now, actor: actor) else {
                 throw Refusal("case \(id) changed; look again")
             }

@@ -244,12 +244,12 @@ public struct Correlator: Sendable {
     /// sending address or account for spam and hijacked accounts.
     static func preferredKinds(_ category: MoguraCore.Category) -> [String] {
         switch category {
-        case .phishing, .malware, .webshell, .copyright, .illegalContent, .formAbuse:
-            ["url", "domain", "ip_port", "ip", "account", "email"]
+        case .phishing, .malware, .webshell, .mailer, .copyright, .illegalContent, .formAbuse:
+            ["path", "url", "domain", "ip_port", "ip", "account", "email"]
         case .compromisedAccount:
-            ["account", "email", "ip_port", "ip", "url", "domain"]
+            ["account", "email", "ip_port", "ip", "url", "domain", "path"]
         default:
-            ["ip_port", "ip", "account", "email", "url", "domain"]
+            ["ip_port", "ip", "account", "email", "url", "domain", "path"]
         }
     }
 }

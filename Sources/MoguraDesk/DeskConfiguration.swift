@@ -501,7 +501,9 @@ struct ConfigurationFile: Decodable {
     var workers: Workers?
     var web: Web?
 
-    static let knownActions: [ActionKind] = [.notify, .warn, .suspend, .resume, .resetPassword, .blockMail, .forwardOutward, .acknowledgeReporter]
+    static let knownActions: [ActionKind] = [
+        .notify, .warn, .suspend, .suspendWeb, .resume, .resetPassword, .blockMail, .forwardOutward, .acknowledgeReporter,
+    ]
 
     func configuration(source: String, base: String) throws -> DeskConfiguration {
         func fail(_ key: String, _ message: String) -> DeskConfigurationError {

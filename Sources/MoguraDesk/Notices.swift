@@ -196,6 +196,7 @@ public struct NoticeComposer: Sendable {
         let zone = TimeZone(identifier: input.customer.timezone) ?? TimeZone(identifier: "UTC")!
         let caseID = input.kase.id ?? 0
         let suspension = input.actions.first { $0.kind == .suspend && $0.state == .done }
+        let webSuspension = input.actions.first { $0.kind == .suspendWeb && $0.state == .done }
         let mailBlocked = input.actions.contains { ($0.kind == .blockMail || $0.kind == .resetPassword) && $0.state == .done }
         var context: [String: Any] = base(caseID: caseID, language: language)
         context["customerName"] = input.customer.name
@@ -213,6 +214,10 @@ public struct NoticeComposer: Sendable {
         if let suspension {
             context["suspended"] = true
             context["suspendedAt"] = Self.format(suspension.doneAt ?? input.now, zone: zone, language: language)
+        }
+        if let webSuspension, suspension == nil {
+            context["webSuspended"] = true
+            context["webSuspendedAt"] = Self.format(webSuspension.doneAt ?? input.now, zone: zone, language: language)
         }
         if mailBlocked { context["mailBlocked"] = true }
         if let deadline = input.deadline { context["deadline"] = Self.format(deadline, zone: zone, language: language) }
@@ -319,7 +324,7 @@ public struct NoticeComposer: Sendable {
                 "送信元のメールアカウントやプログラムを確認し、不正な送信を止めてください。アカウントのパスワードを変更し、問い合わせフォームやスクリプトの悪用がないか確認してください。",
                 "Find and stop what sends the mail: check the mail accounts and scripts on the service, change passwords, and check contact forms and scripts for abuse."
             )
-        case .phishing, .malware, .webshell:
+        case .phishing, .malware, .webshell, .mailer:
             (
                 "該当するファイルを削除し、侵入経路（古いCMS・プラグイン、漏えいしたパスワード等）を特定して塞いでください。CMSとプラグインを最新版に更新し、すべてのパスワードを変更してください。",
                 "Remove the files, find and close the way in (an outdated CMS or plugin, a leaked password), update the CMS and its plugins, and change every password."

@@ -77,7 +77,7 @@ public struct InventoryFileParser: Sendable {
             switch self {
             case .customer: ["id", "name", "emails", "language", "timezone"]
             case .service: ["id", "customer", "kind", "status"]
-            case .assignment: ["service", "prefix", "domain", "mail_account", "nat", "nat_ip", "nat_ports", "valid_from", "valid_to"]
+            case .assignment: ["service", "prefix", "domain", "mail_account", "nat", "nat_ip", "nat_ports", "path", "valid_from", "valid_to"]
             }
         }
     }
@@ -316,7 +316,7 @@ public struct InventoryFileParser: Sendable {
     private func makeAssignment(_ record: RawRecord, issues: inout IssueCollector) -> Assignment? {
         let before = issues.issues.count
         let service = text(record, "service", required: true, issues: &issues)
-        let resourceFields = ["prefix", "domain", "mail_account", "nat", "nat_ip"].filter {
+        let resourceFields = ["prefix", "domain", "mail_account", "nat", "nat_ip", "path"].filter {
             if case .null? = record.fields[$0]?.value { return false }
             return record.fields[$0] != nil
         }
@@ -324,8 +324,8 @@ public struct InventoryFileParser: Sendable {
         if resourceFields.count != 1 {
             let reason =
                 resourceFields.isEmpty
-                ? "missing; an assignment needs exactly one of prefix, domain, mail_account, nat"
-                : "only one of prefix, domain, mail_account, nat may be given (found \(resourceFields.joined(separator: ", ")))"
+                ? "missing; an assignment needs exactly one of prefix, domain, mail_account, nat, path"
+                : "only one of prefix, domain, mail_account, nat, path may be given (found \(resourceFields.joined(separator: ", ")))"
             issues.add(record.location(of: resourceFields.last ?? "prefix"), resourceFields.last ?? "prefix", reason)
         } else {
             resource = makeResource(record, field: resourceFields[0], issues: &issues)
@@ -350,6 +350,9 @@ public struct InventoryFileParser: Sendable {
         case "mail_account":
             guard let text = text(record, field, required: true, issues: &issues) else { return nil }
             do { return .mailAccount(try EmailAddress(text)) } catch { issues.add(location, field, error.description) }
+        case "path":
+            guard let text = text(record, field, required: true, issues: &issues) else { return nil }
+            do { return .path(try HostedPath(text)) } catch { issues.add(location, field, error.description) }
         case "nat":
             guard case .object(let members)? = record.fields["nat"]?.value else {
                 issues.add(location, field, "expected an object {\"ip\": \"198.51.100.7\", \"ports\": \"1024-2047\"}")

@@ -8,6 +8,8 @@ public import MoguraCore
 /// - Mail accounts: exact, case-insensitive; an address with no account falls back to its domain.
 /// - Carrier-grade NAT: (public address, port, time) to the block holding the port; an address and port that
 ///   match no block fall back to the address's prefix.
+/// - Paths: the longest assigned directory at or above the path (`/home/alice/www/x.php` falls under
+///   `/home/alice`), one on the path's own server before one on every server.
 ///
 /// The index is a value: build it once from a snapshot of the store, share it freely across tasks.
 ///
@@ -27,6 +29,7 @@ public struct InventoryIndex: Sendable {
     private let domains: [String: [Int32]]
     private let mailAccounts: [String: [Int32]]
     private let natBlocks: [IPAddress: [Int32]]
+    private let paths: [String: [Int32]]
 
     /// Builds the index.
     /// - Parameter snapshot: customers, services and assignments, e.g. from `Store.loadInventory()`.
@@ -45,6 +48,7 @@ public struct InventoryIndex: Sendable {
         var domains: [String: [Int32]] = [:]
         var mailAccounts: [String: [Int32]] = [:]
         var natBlocks: [IPAddress: [Int32]] = [:]
+        var paths: [String: [Int32]] = [:]
         v4Entries.reserveCapacity(assignments.count)
         for (position, assignment) in assignments.enumerated() {
             let index = Int32(position)
@@ -61,6 +65,8 @@ public struct InventoryIndex: Sendable {
                 mailAccounts[address.description, default: []].append(index)
             case .nat(let block):
                 natBlocks[block.address, default: []].append(index)
+            case .path(let path):
+                paths[path.description, default: []].append(index)
             }
         }
         self.v4 = PrefixTable(entries: v4Entries)
@@ -68,6 +74,7 @@ public struct InventoryIndex: Sendable {
         self.domains = domains
         self.mailAccounts = mailAccounts
         self.natBlocks = natBlocks
+        self.paths = paths
     }
 
     /// The number of distinct IPv4 and IPv6 prefixes indexed.
@@ -109,9 +116,20 @@ public struct InventoryIndex: Sendable {
         case .account(let name):
             guard let address = try? EmailAddress(name) else { return nil }
             return first(in: mailAccounts[address.description], at: time)
+        case .path(let path):
+            return lookup(path, at: time)
         case .fileHash:
             return nil
         }
+    }
+
+    /// The longest assigned directory at or above `path` at `time`.
+    public func lookup(_ path: HostedPath, at time: Timestamp) -> Int? {
+        guard !paths.isEmpty else { return nil }
+        for key in path.lookupKeys {
+            if let found = first(in: paths[key], at: time) { return found }
+        }
+        return nil
     }
 
     /// Longest-prefix match for one address.

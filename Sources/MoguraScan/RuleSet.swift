@@ -23,7 +23,9 @@ public final class ScanRuleSet: @unchecked Sendable {
     let allLiterals: [[Int]]
     let noneLiterals: [[Int]]
     let nearLiterals: [[Int]]
-    let regexes: [[NSRegularExpression]]
+    let regexes: [[ICUPattern]]
+    /// Matchers (ICU clones) for the workers, one set per file being scanned, reused.
+    private let matcherPool = MatcherPool()
     /// Per rule, how far a match may reach around a literal (before, after), or nil when its regexes read the
     /// whole text (anchors, unbounded gaps, several regexes).
     let reach: [(before: Int, after: Int)?]
@@ -62,7 +64,7 @@ public final class ScanRuleSet: @unchecked Sendable {
         escapeTriggers = ["\\x", "\\1"].map(id)  // octal escapes of printable characters start with 1 (\101–\176)
         chrTriggers = [id("chr(")]
         matcher = LiteralMatcher(literals)
-        regexes = try rules.map { rule in try rule.regexes.map { try NSRegularExpression(pattern: $0) } }
+        regexes = try rules.map { rule in try rule.regexes.map { try ICUPattern($0) } }
         reach = rules.map { rule in rule.regexes.count == 1 ? Self.reach(of: rule.regexes[0]) : nil }
         readsOtherFiles = rules.contains { $0.files == .any }
         var readsBinary: [ScanFileKind?: Bool] = [:]
@@ -85,21 +87,44 @@ public final class ScanRuleSet: @unchecked Sendable {
     ///   - kind: the file's kind by name (nil: neither PHP nor web).
     ///   - binary: whether the file looked binary (only `binary: true` rules then apply).
     public func scan(_ bytes: [UInt8], kind: ScanFileKind?, binary: Bool) -> [ScanMatch] {
-        var budget = decodeBudget
+        examine(bytes, kind: kind, binary: binary).matches
+    }
+
+    /// The matches in one file's bytes, and the rules whose regexes gave up at the time limit.
+    /// - Parameters:
+    ///   - kind: the file's kind by name (nil: neither PHP nor web).
+    ///   - binary: whether the file looked binary (only `binary: true` rules then apply).
+    ///   - timeLimit: seconds of regex matching the file may take in all; a regex still running then stops, and
+    ///     its rule counts as not matched and is named in `timedOut` (the file was not fully examined).
+    public func examine(_ bytes: [UInt8], kind: ScanFileKind?, binary: Bool, timeLimit: Double = 2) -> (matches: [ScanMatch], timedOut: [String]) {
+        let matchers = matcherPool.take(orMake: { regexes.map { $0.map { $0.matcher() } } })
+        defer { matcherPool.give(matchers) }
+        var work = Work(
+            budget: decodeBudget, deadline: DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeLimit) * 1e9), matchers: matchers)
         var matches: [ScanMatch] = []
-        scan(bytes, kind: kind, binary: binary, layers: [], baseOffset: nil, budget: &budget, into: &matches)
+        scan(bytes, kind: kind, binary: binary, layers: [], baseOffset: nil, work: &work, into: &matches)
         // One match per rule: the first found (the file's own text before decoded layers).
         var seen: Set<String> = []
-        return matches.filter { seen.insert($0.rule).inserted }
+        var timed: Set<String> = []
+        return (matches.filter { seen.insert($0.rule).inserted }, work.timedOut.filter { timed.insert($0).inserted })
+    }
+
+    /// What one file may still spend: bytes of decoded layers, and time for regexes.
+    struct Work {
+        var budget: Int
+        var deadline: UInt64
+        /// This file's matchers, per rule and regex.
+        var matchers: [[ICUMatcher]]
+        var timedOut: [String] = []
     }
 
     private func scan(
-        _ bytes: [UInt8], kind: ScanFileKind?, binary: Bool, layers: [String], baseOffset: Int?, budget: inout Int,
+        _ bytes: [UInt8], kind: ScanFileKind?, binary: Bool, layers: [String], baseOffset: Int?, work: inout Work,
         into matches: inout [ScanMatch]
     ) {
         let found = bytes.withUnsafeBytes { matcher.occurrences(in: $0, maximum: Self.windowsPerLiteral) }
         let first = found.offsets.map { $0.first ?? -1 }
-        var text: String?
+        var text: [UInt16]?
         for (position, rule) in rules.enumerated() {
             guard rule.files.covers(kind), !binary || rule.binary, layers.isEmpty || rule.decoded else { continue }
             let any = anyLiterals[position]
@@ -110,7 +135,7 @@ public final class ScanRuleSet: @unchecked Sendable {
             else { continue }
             var offset = (any + all).map { first[$0] }.filter { $0 >= 0 }.min() ?? 0
             if !regexes[position].isEmpty {
-                guard let matched = regexMatch(position, bytes: bytes, found: found, text: &text) else { continue }
+                guard let matched = regexMatch(position, bytes: bytes, found: found, text: &text, work: &work) else { continue }
                 offset = matched
             }
             matches.append(
@@ -130,10 +155,10 @@ public final class ScanRuleSet: @unchecked Sendable {
         let calls = callTriggers.contains { first[$0] >= 0 }
         let escapes = escapeTriggers.contains { first[$0] >= 0 }
         let chr = chrTriggers.contains { first[$0] >= 0 }
-        guard layers.count < maximumDepth, budget > 0, calls || escapes || chr else { return }
-        for layer in ScanDecoders.layers(of: bytes, limit: min(budget, 4 << 20), calls: calls, escapes: escapes, chr: chr) {
-            budget -= layer.bytes.count
-            if budget <= 0 { break }
+        guard layers.count < maximumDepth, work.budget > 0, calls || escapes || chr else { return }
+        for layer in ScanDecoders.layers(of: bytes, limit: min(work.budget, 4 << 20), calls: calls, escapes: escapes, chr: chr) {
+            work.budget -= layer.bytes.count
+            if work.budget <= 0 { break }
             let steps = layers + layer.steps
             // A chain of two or more decoders that ends in text is itself a sign: code that hides what it runs.
             if layer.steps.count >= 2 || (layer.steps.first.map { $0 != "escapes" && $0 != "chr" } ?? false),
@@ -145,7 +170,7 @@ public final class ScanRuleSet: @unchecked Sendable {
                         description: "code hidden behind \(layer.steps.joined(separator: ", then "))",
                         offset: baseOffset ?? layer.offset, excerpt: Self.excerpt(layer.bytes, around: 0), layers: steps))
             }
-            scan(layer.bytes, kind: .php, binary: false, layers: steps, baseOffset: baseOffset ?? layer.offset, budget: &budget, into: &matches)
+            scan(layer.bytes, kind: .php, binary: false, layers: steps, baseOffset: baseOffset ?? layer.offset, work: &work, into: &matches)
         }
     }
 
@@ -161,7 +186,7 @@ public final class ScanRuleSet: @unchecked Sendable {
     /// reads around its atoms: a file holding `eval` once pays for 6 KiB of regex, not the whole file. Anchored
     /// regexes, lists of regexes ("each anywhere in the file"), literals found more often than
     /// ``windowsPerLiteral`` and windows covering most of the file read the whole text.
-    private func regexMatch(_ position: Int, bytes: [UInt8], found: LiteralMatcher.Occurrences, text: inout String?) -> Int? {
+    private func regexMatch(_ position: Int, bytes: [UInt8], found: LiteralMatcher.Occurrences, text: inout [UInt16]?, work: inout Work) -> Int? {
         let literals = anyLiterals[position] + allLiterals[position]
         var ranges: [Range<Int>] = []
         let near = nearLiterals[position]
@@ -187,22 +212,39 @@ public final class ScanRuleSet: @unchecked Sendable {
         if ranges.isEmpty {
             // ICU works on UTF-16; Latin-1 keeps every byte one unit, so offsets stay byte offsets and no byte
             // sequence is refused (PHP sources are bytes, not always valid UTF-8).
-            if text == nil { text = Self.latin1(bytes[...]) }
+            if text == nil { text = bytes.map { UInt16($0) } }
             var offset = 0
-            for regex in regexes[position] {
-                let match = regex.rangeOfFirstMatch(in: text!, options: [], range: NSRange(location: 0, length: text!.utf16.count))
-                guard match.location != NSNotFound else { return nil }
-                offset = match.location
+            for index in regexes[position].indices {
+                let outcome = text!.withUnsafeBufferPointer { work.matchers[position][index].firstMatch(in: $0, deadline: work.deadline) }
+                guard let location = record(outcome, rule: position, work: &work) else { return nil }
+                offset = location
             }
             return offset
         }
-        let regex = regexes[position][0]
+        let matcher = work.matchers[position][0]
         for range in ranges {
-            let window = Self.latin1(bytes[range])
-            let match = regex.rangeOfFirstMatch(in: window, options: [], range: NSRange(location: 0, length: window.utf16.count))
-            if match.location != NSNotFound { return range.lowerBound + match.location }
+            let window = bytes[range].map { UInt16($0) }
+            let outcome = window.withUnsafeBufferPointer { matcher.firstMatch(in: $0, deadline: work.deadline) }
+            if outcome == .timedOut {
+                _ = record(outcome, rule: position, work: &work)
+                return nil
+            }
+            if case .found(let location) = outcome { return range.lowerBound + location }
         }
         return nil
+    }
+
+    /// The offset of a match, or nil; a search still running at the file's deadline stopped there and its rule is
+    /// recorded as timed out (not matched). Crafted input can make a backtracking pattern take exponential time;
+    /// the deadline keeps one file from holding a worker.
+    private func record(_ outcome: ICUMatcher.Outcome, rule position: Int, work: inout Work) -> Int? {
+        switch outcome {
+        case .found(let location): return location
+        case .none: return nil
+        case .timedOut:
+            work.timedOut.append(rules[position].id)
+            return nil
+        }
     }
 
     /// How far around a literal a pattern's match can reach: the default window, widened on the after side by
@@ -251,25 +293,6 @@ public final class ScanRuleSet: @unchecked Sendable {
         return (window.before, after)
     }
 
-    /// The bytes as Latin-1 text (every byte one character, so ICU's offsets are byte offsets).
-    static func latin1(_ bytes: ArraySlice<UInt8>) -> String {
-        let high = bytes.reduce(0) { $0 &+ Int($1 >> 7) }
-        return String(unsafeUninitializedCapacity: bytes.count + high) { buffer in
-            var index = 0
-            for byte in bytes {
-                if byte < 0x80 {
-                    buffer[index] = byte
-                    index += 1
-                } else {
-                    buffer[index] = 0xC0 | byte >> 6
-                    buffer[index + 1] = 0x80 | byte & 0x3F
-                    index += 2
-                }
-            }
-            return index
-        }
-    }
-
     /// Words that mark PHP or shell code in a decoded layer.
     static let codeMarkers = LiteralMatcher(
         ["<?php", "eval", "$_", "system", "exec", "function", "base64_decode", "assert", "include", "mail("].map { Array($0.utf8) })
@@ -300,5 +323,21 @@ struct Hasher64 {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
     mutating func add(_ text: String) {
         for byte in text.utf8 { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+}
+
+/// Sets of matchers waiting for the next file: a worker takes one per file and gives it back, so each set is used
+/// by one thread at a time and there are about as many sets as workers.
+final class MatcherPool: @unchecked Sendable {
+    // @unchecked: `idle` is only touched under `lock`.
+    private let lock = NSLock()
+    private var idle: [[[ICUMatcher]]] = []
+
+    func take(orMake make: () -> [[ICUMatcher]]) -> [[ICUMatcher]] {
+        lock.withLock { idle.popLast() } ?? make()
+    }
+
+    func give(_ set: [[ICUMatcher]]) {
+        lock.withLock { idle.append(set) }
     }
 }

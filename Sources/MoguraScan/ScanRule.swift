@@ -165,9 +165,9 @@ extension ScanRule {
             }
             for regex in document.regex?.values ?? [] {
                 do {
-                    _ = try NSRegularExpression(pattern: regex)
+                    _ = try ICUPattern(regex)
                 } catch {
-                    throw ScanError("\(place): the regex does not compile: \(error)")
+                    throw ScanError("\(place): \(error)")
                 }
             }
             return ScanRule(

@@ -20,6 +20,9 @@ public struct ScanOptions: Sendable {
     public var allowlist: Set<String> = []
     /// Remembers files between sweeps: unchanged ones are not read again.
     public var cache: ScanCache?
+    /// Seconds of regex matching one file may take; rules still running then count as not matched, and the file
+    /// is listed in ``ScanSummary/timedOut`` and read again on the next cached sweep.
+    public var timeLimit = 2.0
 
     public init() {}
 }
@@ -55,6 +58,8 @@ public struct ScanSummary: Sendable, Codable {
     public var matches = 0
     /// Paths that could not be read, with the reason.
     public var errors: [String] = []
+    /// Files not fully examined because a rule's regex ran out of time, with the rules.
+    public var timedOut: [String] = []
     public var seconds = 0.0
 
     public init() {}
@@ -73,6 +78,7 @@ public struct ScanSummary: Sendable, Codable {
         flagged += other.flagged
         matches += other.matches
         errors += other.errors
+        timedOut += other.timedOut
     }
 }
 
@@ -277,9 +283,11 @@ public final class TreeScanner: @unchecked Sendable {
         }
         summary.scanned += 1
         summary.bytes += bytes.count
-        let matches = rules.scan(bytes, kind: kind, binary: binary)
+        let (matches, timedOut) = rules.examine(bytes, kind: kind, binary: binary, timeLimit: options.timeLimit)
+        if !timedOut.isEmpty { summary.timedOut.append("\(path): \(timedOut.joined(separator: ", ")) gave up after \(options.timeLimit) s") }
         guard matches.reduce(0, { $0 + $1.score }) >= options.threshold else {
-            options.cache?.record(status, result: nil)
+            // A file not fully examined is not remembered as clean: the next sweep reads it again.
+            if timedOut.isEmpty { options.cache?.record(status, result: nil) }
             return
         }
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

@@ -146,6 +146,7 @@ extension SQLStore {
         var domains: [String] = []
         var accounts: [String] = []
         var natAddresses: [String] = []
+        var paths: [String] = []
         func addressKeys(_ address: IPAddress) {
             prefixes += IPPrefix.enclosing(address).map(\.description)
             natAddresses.append(address.unmapped.description)
@@ -163,10 +164,13 @@ extension SQLStore {
             domains = address.domain.selfAndParents.map(\.value)
         case .account(let name):
             if let address = try? EmailAddress(name) { accounts = [address.description] }
+        case .path(let path): paths = path.lookupKeys
         case .fileHash: break
         }
-        let keys: [(String, [String])] = [("prefix", prefixes), ("domain", domains), ("mail_account", accounts), ("nat", natAddresses)]
-            .filter { !$0.1.isEmpty }
+        let keys: [(String, [String])] = [
+            ("prefix", prefixes), ("domain", domains), ("mail_account", accounts), ("nat", natAddresses), ("path", paths),
+        ]
+        .filter { !$0.1.isEmpty }
         if keys.isEmpty { return InventorySnapshot() }
         return try await session { database in
             var query = SQLQueryString("SELECT id, service_id, kind, resource, valid_from, valid_to FROM assignments WHERE ")

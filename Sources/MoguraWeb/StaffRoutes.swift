@@ -321,7 +321,7 @@ extension WebServer {
             if kase.assignee != user.login { controls.append(button("assign", t("Assign to me"), secondary: true)) }
             if kase.state == .review { controls.append(button("send-back", t("Send back"), secondary: true)) }
             controls.append(button("resolve", t("Resolve")))
-            if actions.contains(where: { $0.kind == .suspend && $0.state == .done }) {
+            if actions.contains(where: { $0.kind.isSuspension && $0.state == .done }) {
                 controls.append(button("resolve-resume", t("Resolve and resume")))
             }
         }

@@ -50,7 +50,7 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             }
         }
         print("\nConnectors:")
-        let kinds: [ActionKind] = [.suspend, .resume, .resetPassword, .blockMail]
+        let kinds: [ActionKind] = [.suspend, .suspendWeb, .resume, .resetPassword, .blockMail]
         for kind in kinds {
             switch configuration.connectors[kind] {
             case .webhook(let url, _, let timeout, _)?: print("  \(kind.rawValue): webhook \(url) (timeout \(timeout) s)")

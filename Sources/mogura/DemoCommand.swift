@@ -158,7 +158,7 @@ struct DemoCommand: AsyncParsableCommand {
         var settings = DeskConfiguration()
         settings.mail.transport = .outbox(directory: (dataDirectory as NSString).appendingPathComponent("outbox"))
         let calls = (dataDirectory as NSString).appendingPathComponent("connector-calls.jsonl")
-        for kind in [ActionKind.suspend, .resume, .blockMail, .resetPassword] {
+        for kind in [ActionKind.suspend, .suspendWeb, .resume, .blockMail, .resetPassword] {
             // A stand-in for the provider's control panel: the event, one JSON line per call, appended to a file.
             settings.connectors[kind] = .command(argv: ["/usr/bin/env", "tee", "-a", calls], timeout: 10)
         }

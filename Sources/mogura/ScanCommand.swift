@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 import MoguraCore
+import MoguraDesk
+import MoguraIntake
 import MoguraScan
+import MoguraStore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-struct ScanCommand: ParsableCommand {
+struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Scan web space for webshells, backdoors, mass mailers and phishing kits.",
@@ -24,6 +27,12 @@ struct ScanCommand: ParsableCommand {
             category, score, offset, excerpt, sha256, layers). A summary goes to standard error, with a progress \
             line while it runs when standard error is a terminal.
 
+            With --report, each flagged file also becomes a report in the desk (category webshell, mailer or \
+            phishing, by its highest-scoring match), attributed through the inventory's path assignments \
+            ({"service": "s1", "path": "/home/alice"}; with --host, "web01:/home/alice" matches only on that \
+            server) so the playbook can suspend the account's web publishing (action suspend-web). A file found \
+            again on the same day is filed once; `mogura work` or `mogura serve` then correlates the reports.
+
             Exit status: 0 nothing flagged, 1 something flagged, 2 an error (bad rules, an unreadable \
             allowlist or cache, or files that could not be read and nothing flagged); 64 for a command line that \
             does not parse, as for every mogura command.
@@ -33,6 +42,7 @@ struct ScanCommand: ParsableCommand {
               mogura scan --format json /srv/www > findings.jsonl
               mogura scan --since 1d /home                       # what changed in the last day
               mogura scan --rules /etc/mogura/rules --allowlist known-good.txt /home
+              mogura scan --report --host web01 --cache /var/lib/mogura/scan.cache /home   # nightly, into the desk
             """)
 
     @Argument(help: ArgumentHelp("Directories or files to scan.", valueName: "path")) var paths: [String] = []
@@ -44,6 +54,8 @@ struct ScanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("text or json (one object per match).", valueName: "format")) var format: OutputFormat = .text
     @Option(help: ArgumentHelp("Skip files larger than this many bytes (suffixes K, M, G).", valueName: "size")) var maxSize = "16M"
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Option(help: ArgumentHelp("Seconds of regex matching one file may take before its remaining rules give up.", valueName: "seconds"))
+    var timeLimit = 2.0
     @Option(help: ArgumentHelp("Only files modified since: a duration (30m, 12h, 7d) or a date (2026-11-01).", valueName: "when"))
     var since: String?
     @Option(help: ArgumentHelp("A file of SHA-256 hashes (hex, one per line, # comments) of files never to flag.", valueName: "file"))
@@ -57,6 +69,12 @@ struct ScanCommand: ParsableCommand {
             "Move flagged files into this quarantine directory (restorable with `mogura quarantine restore`).", valueName: "directory"))
     var quarantine: String?
     @Flag(help: "List the rules and exit.") var listRules = false
+    @Flag(help: "File each flagged file as a report in the desk, attributed through the inventory's path assignments.")
+    var report = false
+    @Option(help: ArgumentHelp("With --report: this server's name, so paths are looked up as name:/path first.", valueName: "name"))
+    var host: String?
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard listRules || !paths.isEmpty else { throw ValidationError("name at least one directory or file to scan") }
@@ -64,19 +82,67 @@ struct ScanCommand: ParsableCommand {
         _ = try Self.size(maxSize)
         if let since { _ = try Self.since(since, now: .now()) }
         if let threads, threads < 1 { throw ValidationError("--threads is 1 or more") }
+        guard timeLimit > 0 else { throw ValidationError("--time-limit is seconds above 0") }
+        if let host {
+            guard report else { throw ValidationError("--host names this server for --report; add --report") }
+            do { _ = try HostedPath("\(host):/") } catch { throw ValidationError("--host: \(error.reason)") }
+        }
     }
 
-    func run() throws {
+    func run() async throws {
         do {
-            try scan()
+            guard report, !listRules else {
+                try await Self.offThread { try scan(collect: false).finish() }
+                return
+            }
+            let configuration = try store.configuration()
+            let logger = logging.makeLogger()
+            // The store first: a database that cannot be reached fails the command before the sweep, not after.
+            let outcome = try await StoreFactory.withStore(configuration, logger: logger) { database in
+                let outcome = try await Self.offThread { try scan(collect: true) }
+                let pipeline = IngestPipeline(intake: Intake(), store: database, actor: "scanner")
+                let filed = try await ScanReports.file(outcome.flaggedResults, quarantined: outcome.quarantined, host: host, pipeline: pipeline)
+                FileHandle.standardError.write(
+                    Data(
+                        "  filed \(filed.new) report(s) into the desk (\(filed.duplicates) already filed today); `mogura work` correlates them\n"
+                            .utf8))
+                return outcome
+            }
+            try outcome.finish()
         } catch let error as CommandError {
             // Exit status 2 for every error of a sweep (1 means "something flagged").
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             throw ExitCode(2)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("Error: the store: \(error.description)\n".utf8))
+            throw ExitCode(2)
         }
     }
 
-    private func scan() throws {
+    /// What a sweep found, for the exit status and the reports.
+    struct SweepOutcome: Sendable {
+        var summary: ScanSummary
+        var flaggedResults: [ScanFileResult] = []
+        var quarantined: [String: String] = [:]
+        var quarantineFailed = false
+        var listedOnly = false
+
+        func finish() throws {
+            if listedOnly { return }
+            if quarantineFailed { throw ExitCode(2) }
+            if summary.flagged > 0 { throw ExitCode(1) }
+            if !summary.errors.isEmpty { throw ExitCode(2) }
+        }
+    }
+
+    /// Runs blocking work (the sweep has its own threads and waits for them) away from the concurrency pool.
+    static func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    private func scan(collect: Bool) throws -> SweepOutcome {
         let rules: [ScanRule]
         do {
             var loaded: [ScanRule] = []
@@ -97,7 +163,7 @@ struct ScanCommand: ParsableCommand {
             for rule in rules {
                 print("\(rule.id)\t\(rule.category.rawValue)\t\(rule.score)\t\(rule.files.rawValue)\t\(rule.description)")
             }
-            return
+            return SweepOutcome(summary: ScanSummary(), listedOnly: true)
         }
         guard !rules.isEmpty else { throw CommandError("no rules to scan with") }
         let ruleSet: ScanRuleSet
@@ -110,6 +176,7 @@ struct ScanCommand: ParsableCommand {
         options.threshold = threshold
         options.maximumFileSize = try Self.size(maxSize)
         if let threads { options.threads = threads }
+        options.timeLimit = timeLimit
         if let since { options.modifiedSince = try Self.since(since, now: .now()) }
         if let allowlist { options.allowlist = try Self.hashes(allowlist) }  // CommandError
         if let cache {
@@ -130,14 +197,16 @@ struct ScanCommand: ParsableCommand {
             throw CommandError("the quarantine directory cannot be used: \(error)")
         }
         let moved = QuarantineTally()
+        let flagged = FlaggedResults()
         let progress = isatty(STDERR_FILENO) == 1 ? ScanProgressLine(scanner: scanner) : nil
         progress?.start()
         let summary = scanner.run(paths: paths) { result in
             output.write(json ? Self.jsonLines(result) : Self.text(result))
+            if collect { flagged.add(result) }
             guard let vault else { return }
             do {
                 let record = try vault.quarantine(result)
-                moved.add(nil)
+                moved.add(nil, path: result.path, id: record.id)
                 if !json { output.write("  quarantined as \(record.id)\n") }
             } catch {
                 moved.add("\(result.path): not quarantined: \(error)")
@@ -150,14 +219,15 @@ struct ScanCommand: ParsableCommand {
             FileHandle.standardError.write(Data("mogura scan: \(error.description)\n".utf8))
         }
         FileHandle.standardError.write(Data(Self.summary(summary).utf8))
+        var outcome = SweepOutcome(summary: summary, flaggedResults: flagged.results)
         if let vault {
             let (count, failures) = moved.result
             FileHandle.standardError.write(Data("  \(count) quarantined in \(vault.directory)\n".utf8))
             for failure in failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
-            if !failures.isEmpty { throw ExitCode(2) }
+            outcome.quarantined = moved.identifiers
+            outcome.quarantineFailed = !failures.isEmpty
         }
-        if summary.flagged > 0 { throw ExitCode(1) }
-        if !summary.errors.isEmpty { throw ExitCode(2) }
+        return outcome
     }
 
     // MARK: - Output
@@ -195,6 +265,11 @@ struct ScanCommand: ParsableCommand {
             "  skipped: \(summary.skippedByKind) no rule looks at, \(summary.skippedBinary) binary, \(summary.skippedLarge) too large, "
             + "\(summary.skippedOld) older than --since, \(summary.unchanged) unchanged since the cached sweep, "
             + "\(summary.skippedLinks) links or special files; \(summary.allowlisted) allowlisted\n"
+        if !summary.timedOut.isEmpty {
+            text += "  \(summary.timedOut.count) not fully examined (--time-limit); read again next sweep:\n"
+            for line in summary.timedOut.prefix(20) { text += "    \(line)\n" }
+            if summary.timedOut.count > 20 { text += "    … and \(summary.timedOut.count - 20) more\n" }
+        }
         if !summary.errors.isEmpty {
             text += "  \(summary.errors.count) could not be read:\n"
             for error in summary.errors.prefix(20) { text += "    \(error)\n" }
@@ -307,12 +382,24 @@ final class QuarantineTally: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     private var failures: [String] = []
-    func add(_ failure: String?) {
+    private var ids: [String: String] = [:]
+    func add(_ failure: String?, path: String? = nil, id: String? = nil) {
         lock.withLock {
             if let failure { failures.append(failure) } else { count += 1 }
+            if let path, let id { ids[path] = id }
         }
     }
     var result: (Int, [String]) { lock.withLock { (count, failures) } }
+    /// Quarantine ids by original path.
+    var identifiers: [String: String] { lock.withLock { ids } }
+}
+
+/// Flagged files from the workers, kept for --report.
+final class FlaggedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [ScanFileResult] = []
+    func add(_ result: ScanFileResult) { lock.withLock { stored.append(result) } }
+    var results: [ScanFileResult] { lock.withLock { stored.sorted { $0.path < $1.path } } }
 }
 
 struct QuarantineCommand: ParsableCommand {

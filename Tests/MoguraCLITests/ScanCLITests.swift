@@ -156,4 +156,103 @@ struct ScanCLITests {
         #expect(list.status == 0)
         #expect(list.standardOutput.split(separator: "\n").count >= 30)
     }
+
+    /// The whole path into the desk: the inventory maps home directories to services, the sweep files a report
+    /// per flagged file, `mogura work` opens one case per account and the playbook suspends web publishing through
+    /// a connector; a second sweep the same day files nothing twice; an unmapped home goes to triage.
+    @Test func flaggedFilesBecomeReportsAttributedToTheAccountAndSuspendItsWebsite() throws {
+        let directory = try TemporaryDirectory(prefix: "mogura-scan-report")
+        let home = directory.file("home")
+        for account in ["alice/www/wp-content/uploads", "bob/public_html", "carol", "dave/www"] {
+            try FileManager.default.createDirectory(atPath: "\(home)/\(account)", withIntermediateDirectories: true)
+        }
+        _ = try directory.write("home/alice/www/wp-content/uploads/x.php", "<?php eval( $_POST['c'] );")
+        _ = try directory.write("home/alice/www/wp-content/uploads/y.php", "<?php @eval($_POST['d']);")
+        _ = try directory.write("home/alice/www/index.php", "<?php echo 'hello';")
+        _ = try directory.write("home/bob/public_html/m.php", "<title>Mini Shell</title>")
+        _ = try directory.write("home/carol/shell.php", "<title>Mini Shell</title>")
+        _ = try directory.write("home/dave/www/index.php", "<?php echo 'clean';")
+        _ = try directory.write("rules.yml", Self.rules)
+        _ = try directory.write(
+            "inventory.json",
+            """
+            {"customers": [{"id": "c1", "name": "Alice", "emails": ["alice@customer.example"], "language": "en", "timezone": "UTC"},
+                           {"id": "c2", "name": "Bob", "emails": ["bob@customer.example"]}],
+             "services": [{"id": "web-alice", "customer": "c1", "kind": "shared-hosting"}, {"id": "web-bob", "customer": "c2", "kind": "shared-hosting"},
+                          {"id": "web-dave", "customer": "c2", "kind": "shared-hosting"}],
+             "assignments": [{"service": "web-alice", "path": "\(home)/alice"}, {"service": "web-bob", "path": "web01:\(home)/bob/"},
+                             {"service": "web-dave", "path": "web02:\(home)/carol"}]}
+            """)
+        _ = try directory.write(
+            "mogura.yml",
+            """
+            playbooks:
+              - name: web
+                categories: [webshell, mailer]
+                steps:
+                  - action: suspend-web
+                  - action: notify
+            connectors:
+              suspend-web:
+                command:
+                  argv: [/bin/sh, -c, "cat >> \(directory.file("calls.jsonl")); echo web publishing off"]
+              resume:
+                command:
+                  argv: [/bin/sh, -c, "cat >> \(directory.file("calls.jsonl")); echo back on"]
+            """)
+        let data = ["--data-dir", directory.file("data")]
+        let config = ["--config", directory.file("mogura.yml")]
+        let scan = ["scan", "--no-builtin-rules", "--rules", directory.file("rules.yml"), "--report", "--host", "web01", home] + data
+        #expect(try CommandRunner.run(["inventory", "import", directory.file("inventory.json")] + data).status == 0)
+
+        let first = try CommandRunner.run(scan)
+        #expect(first.status == 1, "flagged files still exit 1: \(first.standardError)")
+        #expect(first.standardError.contains("filed 4 report(s) into the desk (0 already filed today)"), "\(first.standardError)")
+        let again = try CommandRunner.run(scan)
+        #expect(again.standardError.contains("filed 0 report(s) into the desk (4 already filed today)"), "\(again.standardError)")
+
+        let work = try CommandRunner.run(["work"] + config + data)
+        #expect(work.status == 0, "\(work.standardError)")
+        #expect(work.standardOutput.contains("Correlated 4 report(s): 3 into cases (2 opened, 0 reopened)"), "\(work.standardOutput)")
+        #expect(work.standardOutput.contains("1 to triage"), "carol's home is web02's, not web01's: \(work.standardOutput)")
+        let cases = try CommandRunner.run(["case", "list", "--format", "json"] + data)
+        let listed = cases.standardOutput.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let subjects = listed.map { "\($0["subject"] ?? "")" }
+        #expect(listed.count == 2 && listed.allSatisfy { $0["state"] as? String == "suspended" }, "\(cases.standardOutput)")
+        #expect(subjects.contains { $0.contains("web-alice") } && subjects.contains { $0.contains("web-bob") }, "\(subjects)")
+        let triage = try CommandRunner.run(["case", "triage"] + data)
+        #expect(triage.standardOutput.contains("path:web01:\(home)/carol/shell.php"), "\(triage.standardOutput)")
+
+        let calls = try String(contentsOfFile: directory.file("calls.jsonl"), encoding: .utf8)
+        #expect(calls.components(separatedBy: #""event":"action.suspend-web""#).count - 1 == 2, "\(calls)")
+        #expect(calls.contains(#""key":"web-alice""#) && calls.contains(#""key":"web-bob""#))
+        let show = try CommandRunner.run(["case", "show", "1"] + data)
+        #expect(show.standardOutput.contains("\(home)/alice/www/wp-content/uploads/x.php"), "\(show.standardOutput)")
+
+        // Resolving with a resume tells the connector what it undoes.
+        let resolve = try CommandRunner.run(["case", "resolve", "1", "--approve-resume"] + config + data)
+        #expect(resolve.status == 0, "\(resolve.standardError)")
+        #expect(try CommandRunner.run(["work"] + config + data).status == 0)
+        let after = try String(contentsOfFile: directory.file("calls.jsonl"), encoding: .utf8)
+        #expect(after.contains(#""event":"action.resume""#) && after.contains(#""undoes":"suspend-web""#), "\(after)")
+        #expect(try CommandRunner.run(["audit", "verify"] + data).status == 0)
+    }
+
+    @Test func reportingNeedsAReachableStoreAndAHostNeedsReport() throws {
+        let directory = try Self.tree()
+        let unused = try CommandRunner.run([
+            "scan", "--no-builtin-rules", "--rules", directory.file("rules.yml"), "--host", "web01", directory.file("www"),
+        ])
+        #expect(unused.status == 64 && unused.standardError.contains("--host names this server for --report"), "\(unused.standardError)")
+        let badHost = try CommandRunner.run(["scan", "--report", "--host", "we b", directory.file("www")])
+        #expect(badHost.status == 64 && badHost.standardError.contains("not a server name"), "\(badHost.standardError)")
+        let unreachable = try CommandRunner.run([
+            "scan", "--no-builtin-rules", "--rules", directory.file("rules.yml"), "--report", "--database", "postgres://mogura@127.0.0.1:1/none",
+            directory.file("www"),
+        ])
+        #expect(unreachable.status == 2 && unreachable.standardError.contains("Error: "), "\(unreachable.standardError)")
+        #expect(unreachable.standardOutput.isEmpty, "the sweep does not start when its findings could not be filed")
+    }
 }

@@ -117,4 +117,40 @@ struct IndicatorTests {
             }
         }
     }
+
+    @Test(arguments: [
+        ("/home//alice/./www/", "/home/alice/www"), ("/", "/"), ("//", "/"), ("WEB01:/home/alice", "web01:/home/alice"),
+        ("  /srv/www/例え.jp/index.php ", "/srv/www/例え.jp/index.php"), ("web-01.tokyo:/", "web-01.tokyo:/"),
+    ])
+    func pathsNormalise(input: String, normalised: String) throws {
+        let path = try HostedPath(input)
+        #expect(path.description == normalised)
+        #expect(try Indicator(kind: "path", value: input) == .path(path))
+        #expect(try AssignedResource(kind: "path", text: input).lookupKey == normalised)
+    }
+
+    @Test(arguments: [
+        "home/alice", "/home/../etc/passwd", "web01:home/alice", ":/home", "we b:/x", "/a\u{0}b", "/a\nb",
+        "/" + String(repeating: "a", count: 4_096),
+    ])
+    func pathsRefused(input: String) {
+        #expect(throws: IndicatorError.self) { try HostedPath(input) }
+    }
+
+    @Test func pathsKnowTheirParentsAndLookupOrder() throws {
+        let file = try HostedPath("web01:/home/alice/www/x.php")
+        #expect(
+            file.selfAndParents.map(\.description) == [
+                "web01:/home/alice/www/x.php", "web01:/home/alice/www", "web01:/home/alice", "web01:/home", "web01:/",
+            ])
+        #expect(
+            Array(file.lookupKeys.prefix(4)) == ["web01:/home/alice/www/x.php", "/home/alice/www/x.php", "web01:/home/alice/www", "/home/alice/www"])
+        #expect(try HostedPath("/").selfAndParents == [try HostedPath("/")])
+        #expect(file.isInside(try HostedPath("/home/alice")))
+        #expect(file.isInside(try HostedPath("web01:/home")))
+        #expect(!file.isInside(try HostedPath("web02:/home")))
+        #expect(!file.isInside(try HostedPath("/home/ali")))
+        #expect(try Indicator(guessing: "/home/alice/www/x.php") == .path(try HostedPath("/home/alice/www/x.php")))
+        #expect(try Indicator(guessing: "path:web01:/home/alice") == .path(try HostedPath("web01:/home/alice")))
+    }
 }

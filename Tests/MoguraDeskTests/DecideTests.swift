@@ -132,6 +132,7 @@ struct DecideTests {
         #expect(decide(case: resolved, playbook: playbook, actions: [suspension, notice], now: opened).skip == [2])
         let resume = try #require(resumeIfSuspended(case: resolved, playbook: playbook, actions: [suspension], now: opened))
         #expect(resume.kind == .resume && resume.requiresApproval && resume.idempotencyKey == "case:7:resume:1")
+        #expect(resume.target == "suspend", "the resume names what it undoes")
         var automatic = playbook
         automatic.autoResume = true
         #expect(resumeIfSuspended(case: resolved, playbook: automatic, actions: [suspension], now: opened)?.requiresApproval == false)
@@ -139,5 +140,15 @@ struct DecideTests {
         var resumed = resume.action(caseID: 7)
         resumed.state = .done
         #expect(resumeIfSuspended(case: resolved, playbook: playbook, actions: [suspension, resumed], now: opened) == nil)
+    }
+
+    @Test func aWebSuspensionIsResumedToo() throws {
+        let playbook = Playbook(name: "web", categories: [.webshell, .mailer], steps: [.init(action: .suspendWeb), .init(action: .notify)])
+        let plan = decide(case: kase(.mailer), playbook: playbook, actions: [], now: opened).plan
+        #expect(plan.map(\.kind) == [.suspendWeb])
+        let suspension = done(plan[0], id: 1, at: opened)
+        let resume = try #require(resumeIfSuspended(case: kase(.mailer, state: .resolved), playbook: playbook, actions: [suspension], now: opened))
+        #expect(resume.target == "suspend-web")
+        #expect(ActionKind.suspendWeb.isSuspension && !ActionKind.notify.isSuspension)
     }
 }

@@ -81,7 +81,7 @@ struct InventoryFileParserTests {
         #expect(found.contains { $0.hasPrefix("bad.json:10: prefix: \"203.0.113.5/24\": host bits are set; did you mean 203.0.113.0/24?") })
         #expect(found.contains { $0.hasPrefix("bad.json:11: prefix: missing; an assignment needs exactly one of") })
         #expect(found.contains { $0.hasPrefix("bad.json:12: valid_from: \"2024-13-01\"") })
-        #expect(found.contains { $0.hasPrefix("bad.json:13: domain: only one of prefix, domain, mail_account, nat may be given") })
+        #expect(found.contains { $0.hasPrefix("bad.json:13: domain: only one of prefix, domain, mail_account, nat, path may be given") })
         #expect(found.contains { $0.hasPrefix("bad.json:14: nat.ports: \"2000-1000\" is not a port range") })
         #expect(found.contains { $0.hasPrefix("bad.json:15: vaild_to: unknown field for a assignment") })
         #expect(found.count == 9, "\(found)")
@@ -131,7 +131,7 @@ struct InventoryFileParserTests {
         #expect(issues("foo,bar\n1,2\n", file: "x.csv").first?.hasPrefix("x.csv:1: (header): cannot tell what the file holds") == true)
         #expect(
             issues("service,prefix,color\ns1,192.0.2.0/24,red\n", file: "x.csv") == [
-                "x.csv:1: color: unknown column in a assignment file; known columns are service, prefix, domain, mail_account, nat_ip, nat_ports, valid_from, valid_to"
+                "x.csv:1: color: unknown column in a assignment file; known columns are service, prefix, domain, mail_account, nat_ip, nat_ports, path, valid_from, valid_to"
             ])
         #expect(
             issues("service,prefix\ns1,192.0.2.0/24\ns2\ns3,10.0.0.0/33\n", file: "x.csv") == [

@@ -143,6 +143,31 @@ struct InventoryIndexTests {
         #expect(index.attribute(.account("web123"), at: .now()) == nil)
     }
 
+    @Test func pathsByLongestDirectoryOnTheServerFirst() throws {
+        let index = InventoryIndex(
+            customers: Self.customers, services: Self.services(),
+            assignments: [
+                try assignment("s0", "/home", kind: "path"),
+                try assignment("s1", "/home/alice", kind: "path", to: "2026-01-01T00:00:00Z"),
+                try assignment("s2", "/home/alice", kind: "path", from: "2026-01-01T00:00:00Z"),
+                try assignment("s3", "web02:/home/alice", kind: "path"),
+                try assignment("s4", "web02:/home/alice/www/shop", kind: "path"),
+            ])
+        let now = try Timestamp(rfc3339: "2026-06-01T00:00:00Z")
+        let before = try Timestamp(rfc3339: "2025-06-01T00:00:00Z")
+        func owner(_ path: String, at time: Timestamp) throws -> String? {
+            index.attribute(.path(try HostedPath(path)), at: time)?.service.id
+        }
+        #expect(try owner("/home/alice/www/x.php", at: now) == "s2")
+        #expect(try owner("/home/alice/www/x.php", at: before) == "s1")
+        #expect(try owner("/home/alice", at: now) == "s2")
+        #expect(try owner("/home/alicex/www/x.php", at: now) == "s0", "a sibling whose name starts alike is not inside")
+        #expect(try owner("web01:/home/alice/x.php", at: now) == "s2", "an unqualified directory holds on every server")
+        #expect(try owner("web02:/home/alice/x.php", at: now) == "s3", "the server's own directory before the shared one")
+        #expect(try owner("web02:/home/alice/www/shop/a.php", at: now) == "s4")
+        #expect(try owner("/srv/www/x.php", at: now) == nil)
+    }
+
     @Test func natBlocksByAddressPortAndTime() throws {
         let index = InventoryIndex(
             customers: Self.customers, services: Self.services(),

@@ -95,6 +95,27 @@ struct CorpusTests {
         #expect(scan("<?php include('a.php'); include($_COOKIE['z']);").isEmpty, "no near literal")
     }
 
+    /// A pattern that backtracks exponentially on crafted text stops at the file's time limit instead of holding a
+    /// worker for minutes; the rule counts as not matched and is named, and a quick rule in the same file still
+    /// matches.
+    @Test func aBacktrackingRegexGivesUpAtTheTimeLimit() throws {
+        let rules = try ScanRuleSet([
+            ScanRule(id: "quick", category: .webshell, score: 5, description: "d", any: ["<?php"], files: .php),
+            ScanRule(id: "redos", category: .suspicious, score: 20, description: "d", any: ["aaaa"], regexes: ["(a+)+b"], files: .php),
+        ])
+        let crafted = Array(("<?php $x = \"" + String(repeating: "a", count: 40) + "\";").utf8)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (matches, timedOut) = rules.examine(crafted, kind: .php, binary: false, timeLimit: 0.3)
+        let elapsed = clock.now - started
+        #expect(timedOut == ["redos"])
+        #expect(matches.map(\.rule) == ["quick"])
+        #expect(elapsed < .seconds(10), "without the limit this takes minutes: \(elapsed)")
+        // With room to finish on ordinary text, nothing times out and the pattern matches.
+        let fine = rules.examine(Array("<?php $x = 'aaaab';".utf8), kind: .php, binary: false, timeLimit: 5)
+        #expect(fine.timedOut.isEmpty && fine.matches.map(\.rule) == ["quick", "redos"])
+    }
+
     @Test func badRuleFilesAreRefusedWithTheirPlace() {
         let cases: [(String, String)] = [
             ("- id: x\n  category: nonsense\n  score: 5\n  description: d\n  any: [\"abcd\"]\n", "category \"nonsense\""),

@@ -18,7 +18,9 @@ struct StoreContractTests {
            {"service": "s1", "domain": "example.jp"},
            {"service": "s1", "mail_account": "info@example.jp"},
            {"service": "s1", "nat": {"ip": "198.51.100.7", "ports": "1024-2047"}, "valid_from": "2025-01-01T00:00:00Z", "valid_to": "2025-02-01T00:00:00Z"},
-           {"service": "web 7 (legacy)", "mail_account": "A|B+x@example.jp"}]}
+           {"service": "web 7 (legacy)", "mail_account": "A|B+x@example.jp"},
+           {"service": "s1", "path": "/home/sample"},
+           {"service": "s2", "path": "web02:/home/sample/"}]}
         """
 
     static func document(_ text: String = sample, file: String = "inventory.json") throws -> InventoryDocument {
@@ -47,7 +49,7 @@ struct StoreContractTests {
     func importsAndLoadsTheInventory(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
             let summary = try await store.importInventory(try Self.document(), mode: .merge, actor: "test")
-            #expect(summary == InventoryImportSummary(customersWritten: 2, servicesWritten: 3, assignmentsWritten: 7, assignmentsRemoved: 0))
+            #expect(summary == InventoryImportSummary(customersWritten: 2, servicesWritten: 3, assignmentsWritten: 9, assignmentsRemoved: 0))
             let snapshot = try await store.loadInventory()
             #expect(snapshot.customers.map(\.name) == ["株式会社サンプル", "Example Cloud"])
             #expect(snapshot.customers[0].emails.map(\.description) == ["abuse@example.jp"])
@@ -55,16 +57,16 @@ struct StoreContractTests {
             #expect(
                 snapshot.assignments.map(\.resource.description) == [
                     "203.0.113.0/25", "203.0.113.0/25", "2001:db8::/32", "example.jp", "info@example.jp", "198.51.100.7:1024-2047",
-                    "a|b+x@example.jp",
+                    "a|b+x@example.jp", "/home/sample", "web02:/home/sample",
                 ])
             #expect(snapshot.assignments[6].serviceID == "web 7 (legacy)")
             #expect(snapshot.assignments[1].validity == ValidityRange(from: try Timestamp(rfc3339: "2025-04-01T00:00:00Z")))
             #expect(snapshot.assignments[2].validity == .always)
-            #expect(try await store.inventoryCounts() == InventoryCounts(customers: 2, services: 3, assignments: 7))
+            #expect(try await store.inventoryCounts() == InventoryCounts(customers: 2, services: 3, assignments: 9))
 
             // Importing the same file again changes nothing; an audit event is written for each import.
             _ = try await store.importInventory(try Self.document(), mode: .merge, actor: "test")
-            #expect(try await store.inventoryCounts().assignments == 7)
+            #expect(try await store.inventoryCounts().assignments == 9)
             let events = try await store.auditEvents(after: 0, limit: 10)
             #expect(events.map(\.action) == ["inventory.import", "inventory.import"])
             #expect(events[0].actor == "test")
@@ -106,7 +108,7 @@ struct StoreContractTests {
             _ = try await store.importInventory(close, mode: .merge, actor: "test")
             let closed = try await store.loadInventory().assignments.first { $0.resource.description == "2001:db8::/32" }
             #expect(closed?.validity.to == (try Timestamp(rfc3339: "2026-01-01T00:00:00Z")))
-            #expect(try await store.inventoryCounts().assignments == 7)
+            #expect(try await store.inventoryCounts().assignments == 9)
             let idsBefore = Dictionary(
                 uniqueKeysWithValues: try await store.loadInventory().assignments.map {
                     ($0.resource.description + ($0.validity.from?.description ?? ""), $0.id)
@@ -117,7 +119,7 @@ struct StoreContractTests {
                 {"assignments": [{"service": "s1", "domain": "example.jp"}, {"service": "s2", "domain": "example.net"}]}
                 """)
             let summary = try await store.importInventory(replacement, mode: .replaceAssignments, actor: "test")
-            #expect(summary.assignmentsRemoved == 6)
+            #expect(summary.assignmentsRemoved == 8)
             let after = try await store.loadInventory()
             #expect(after.assignments.map(\.resource.description).sorted() == ["example.jp", "example.net"])
             #expect(after.customers.count == 2)  // customers and services stay
@@ -169,6 +171,8 @@ struct StoreContractTests {
             let cases: [(String, String?)] = [
                 ("203.0.113.9", "s1"), ("2001:db8::25", "s2"), ("https://www.example.jp/x", "s1"), ("info@example.jp", "s1"),
                 ("198.51.100.7:1500", "s1"), ("198.51.100.7:80", nil), ("203.0.113.200", nil), ("::ffff:203.0.113.9", "s1"),
+                ("/home/sample/www/x.php", "s1"), ("path:web02:/home/sample/www/x.php", "s2"), ("path:web01:/home/sample/x.php", "s1"),
+                ("/home/samples/x.php", nil),
             ]
             for (text, service) in cases {
                 let indicator = try Indicator(guessing: text)

@@ -43,8 +43,10 @@ public struct ActionEvent: Codable, Hashable, Sendable {
         public var step: Int?
         public var dueAt: String
         public var approvedBy: String?
+        /// For a resume, the suspensions it undoes (`suspend`, `suspend-web`, comma-separated); otherwise absent.
+        public var undoes: String?
         enum CodingKeys: String, CodingKey {
-            case id, kind, step
+            case id, kind, step, undoes
             case dueAt = "due_at"
             case approvedBy = "approved_by"
         }
@@ -103,7 +105,8 @@ public struct ActionEvent: Codable, Hashable, Sendable {
         self.attempt = attempt
         sentAt = now.description
         self.action = ActionInfo(
-            id: action.id ?? 0, kind: action.kind.rawValue, step: action.step, dueAt: action.dueAt.description, approvedBy: action.approvedBy)
+            id: action.id ?? 0, kind: action.kind.rawValue, step: action.step, dueAt: action.dueAt.description, approvedBy: action.approvedBy,
+            undoes: action.kind == .resume ? action.target : nil)
         self.case = CaseInfo(
             id: kase.id ?? 0, category: kase.category.rawValue, track: kase.track.rawValue, state: kase.state.rawValue,
             openedAt: kase.openedAt.description, reportCount: reportCount)
