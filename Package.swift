@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "MoguraDesk", targets: ["MoguraDesk"]),
         .library(name: "MoguraWeb", targets: ["MoguraWeb"]),
         .library(name: "MoguraScan", targets: ["MoguraScan"]),
+        .library(name: "MoguraLegal", targets: ["MoguraLegal"]),
+        // Test support, a product only so the benchmark package can generate the same data as the tests.
+        .library(name: "MoguraTesting", targets: ["MoguraTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,6 +76,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("_FoundationICU")]
         ),
         .target(
+            name: "MoguraLegal",
+            dependencies: [
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "MoguraDesk",
             dependencies: [
                 "MoguraCore", "MoguraIntake", "MoguraStore", "MoguraResolve",
@@ -113,7 +125,7 @@ let package = Package(
         .target(
             name: "MoguraWeb",
             dependencies: [
-                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk",
+                "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake", "MoguraDesk", "MoguraLegal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -163,6 +175,8 @@ let package = Package(
         .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(
+            name: "MoguraLegalTests", dependencies: ["MoguraLegal", "MoguraResolve", "MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
+        .testTarget(
             name: "MoguraStoreTests",
             dependencies: [
                 "MoguraStore", "MoguraMail", "MoguraTesting", .product(name: "Logging", package: "swift-log"),
@@ -182,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "MoguraWebTests",
             dependencies: [
-                "MoguraWeb", "MoguraDesk", "MoguraTesting",
+                "MoguraWeb", "MoguraDesk", "MoguraLegal", "MoguraTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

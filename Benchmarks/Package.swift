@@ -22,6 +22,8 @@ let package = Package(
                 .product(name: "MoguraIntake", package: "mogura"),
                 .product(name: "MoguraDesk", package: "mogura"),
                 .product(name: "MoguraWeb", package: "mogura"),
+                .product(name: "MoguraLegal", package: "mogura"),
+                .product(name: "MoguraTesting", package: "mogura"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

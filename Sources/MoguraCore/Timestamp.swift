@@ -108,9 +108,7 @@ extension Int64 {
     }
 }
 
-/// Proleptic Gregorian calendar arithmetic (H. Hinnant's days-from-civil algorithms), so that converting a date
-/// to a day number costs a few integer operations instead of a `Calendar` call.
-enum CivilDate {
+extension CivilDate {
     /// Days since 1970-01-01 for a Gregorian date.
     static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
@@ -137,7 +135,7 @@ enum CivilDate {
     }
 
     /// Days in a month of the Gregorian calendar.
-    static func daysInMonth(year: Int, month: Int) -> Int {
+    public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

@@ -311,6 +311,73 @@ enum Schema {
                 "CREATE INDEX mail_counters_window ON mail_counters(window_start)",
             ]
         },
+        Migration(version: 7, name: "legal track: requests, rows, deadlines, documents, disclosure register, subjects") { engine in
+            let id = engine.identityColumn
+            return [
+                """
+                CREATE TABLE legal_requests (
+                    id \(id),
+                    number TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    claimant TEXT,
+                    received_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    payload TEXT NOT NULL)
+                """,
+                "CREATE INDEX legal_requests_open ON legal_requests(state, updated_at)",
+                """
+                CREATE TABLE legal_rows (
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    position INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    customer_id TEXT,
+                    dedupe_key TEXT,
+                    claimant TEXT,
+                    payload TEXT NOT NULL,
+                    PRIMARY KEY (request_id, position))
+                """,
+                "CREATE INDEX legal_rows_claimant_key ON legal_rows(claimant, dedupe_key)",
+                "CREATE INDEX legal_rows_customer ON legal_rows(customer_id)",
+                """
+                CREATE TABLE legal_deadlines (
+                    id \(id),
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    rule_id TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    payload TEXT NOT NULL)
+                """,
+                "CREATE INDEX legal_deadlines_pending ON legal_deadlines(status, due_at)",
+                """
+                CREATE TABLE legal_documents (
+                    id \(id),
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    template_id TEXT NOT NULL,
+                    template_version TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    payload TEXT NOT NULL)
+                """,
+                "CREATE INDEX legal_documents_request ON legal_documents(request_id)",
+                """
+                CREATE TABLE legal_disclosures (
+                    sequence \(id),
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    released_at BIGINT NOT NULL,
+                    payload TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE legal_subjects (
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    customer_id TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    PRIMARY KEY (request_id, customer_id))
+                """,
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

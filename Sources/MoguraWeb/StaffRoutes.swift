@@ -673,6 +673,7 @@ extension WebServer {
                     legal = report.track == .legal
                     if !legal, let caseID = report.caseID { legal = try await track(ofCase: caseID) == .legal }
                 }
+                if event.action.hasPrefix("legal.") || event.objectType.hasPrefix("legal_") { legal = true }
                 if legal { hidden.insert(event.sequence) }
             }
         }

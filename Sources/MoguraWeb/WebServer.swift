@@ -5,6 +5,7 @@ public import Logging
 import MoguraCore
 public import MoguraDesk
 public import MoguraIntake
+public import MoguraLegal
 import MoguraResolve
 public import MoguraStore
 import NIOCore
@@ -58,6 +59,8 @@ public struct WebServer: Sendable {
     let loginFailuresByAccount: RateLimiter
     let loginFailuresByAddress: RateLimiter
     let formPosts: RateLimiter
+    /// The legal track's operations (nil when the store does not keep legal records).
+    let legal: LegalDesk?
 
     /// Prepares the server; reads (or creates) the signing key in the store.
     /// - Parameters:
@@ -65,8 +68,11 @@ public struct WebServer: Sendable {
     ///   - configuration: the desk configuration (`web:` settings, playbooks, notice addresses).
     ///   - intake: how the report form's submissions are read.
     ///   - clock: the desk's clock (tests inject one).
+    ///   - legalCipher: the key for subscriber data on the legal track (default: `MOGURA_LEGAL_KEYS_FILE` or
+    ///     `MOGURA_LEGAL_KEYS`; without one, subscriber data cannot be stored or revealed).
     public init(
-        store: any Store, configuration: DeskConfiguration, intake: Intake, clock: any DeskClock = SystemClock(), logger: Logger
+        store: any Store, configuration: DeskConfiguration, intake: Intake, clock: any DeskClock = SystemClock(), logger: Logger,
+        legalCipher: FieldCipher? = try? FieldCipher.fromEnvironment()
     ) async throws {
         self.store = store
         self.settings = configuration.web
@@ -86,6 +92,14 @@ public struct WebServer: Sendable {
         self.loginFailuresByAccount = RateLimiter(limit: settings.loginAttempts, windowSeconds: settings.loginWindow)
         self.loginFailuresByAddress = RateLimiter(limit: settings.loginAttempts * 4, windowSeconds: settings.loginWindow)
         self.formPosts = RateLimiter(limit: settings.formReportsPerHour, windowSeconds: 3_600)
+        if let records = store as? any LegalRecordStore {
+            self.legal = LegalDesk(
+                store: records, calendar: try LegalCalendar.standard(),
+                renderer: LegalDocumentRenderer(organization: configuration.notices.organization, contact: configuration.notices.fromAddress),
+                cipher: legalCipher)
+        } else {
+            self.legal = nil
+        }
     }
 
     /// The routes.
@@ -97,6 +111,7 @@ public struct WebServer: Sendable {
         addPublicRoutes(to: router)
         addStaffRoutes(to: router)
         addAPIRoutes(to: router)
+        addLegalRoutes(to: router)
         return router
     }
 

@@ -26,7 +26,7 @@ struct Mogura: AsyncParsableCommand {
         version: MoguraVersion.current,
         subcommands: [
             DemoCommand.self, ServeCommand.self, IngestCommand.self, WorkCommand.self, CaseCommand.self, InventoryCommand.self, ConfigCommand.self,
-            UserCommand.self, MilterCommand.self, ScanCommand.self, QuarantineCommand.self,
+            UserCommand.self, MilterCommand.self, ScanCommand.self, QuarantineCommand.self, LegalCommand.self,
             NoticesCommand.self, AuditCommand.self, VersionCommand.self,
         ]
     )

@@ -260,6 +260,34 @@ struct OpenAPIConformanceTests {
             #expect((adminStats?["open_cases"] as? Object)?["legal"] as? Int == 1)
             _ = try await call(.GET, "/api/v1/cases/{id}", "/api/v1/cases/\(legal)", token: adminToken, expect: 404)
 
+            // The legal track: legal staff only; the narrow token's owner (a terms-of-service agent) gets 404 or 403.
+            let subscriber = try await fixture.seedLegalRequest()
+            let number = "LR-2026-000001"
+            let legalList = try await call(.GET, "/api/v1/legal/requests", "/api/v1/legal/requests", expect: 200) as? [Any]
+            #expect(legalList?.count == 1)
+            _ = try await call(.GET, "/api/v1/legal/requests", "/api/v1/legal/requests", token: nil, expect: 401)
+            _ = try await call(.GET, "/api/v1/legal/requests", "/api/v1/legal/requests", token: narrow, expect: 404)
+            let legalDetail = try await call(.GET, "/api/v1/legal/requests/{number}", "/api/v1/legal/requests/\(number)", expect: 200) as? Object
+            #expect((legalDetail?["proposals"] as? [Object])?.first?["missing"] != nil)
+            _ = try await call(.GET, "/api/v1/legal/requests/{number}", "/api/v1/legal/requests/LR-0000-000000", expect: 404)
+            _ = try await call(.GET, "/api/v1/legal/requests/{number}/rows", "/api/v1/legal/requests/\(number)/rows", expect: 200)
+            _ = try await call(.GET, "/api/v1/legal/requests/{number}/rows", "/api/v1/legal/requests/\(number)/rows", token: narrow, expect: 404)
+            let revealPath = "/api/v1/legal/requests/\(number)/subjects/\(subscriber)/reveal"
+            let revealTemplate = "/api/v1/legal/requests/{number}/subjects/{customer}/reveal"
+            _ = try await call(
+                .POST, revealTemplate, revealPath, body: Array(#"{"field":"name","reason":"回答書の照合"}"#.utf8), type: "application/json", expect: 200)
+            _ = try await call(.POST, revealTemplate, revealPath, body: Array(#"{"field":"name"}"#.utf8), type: "application/json", expect: 400)
+            _ = try await call(
+                .POST, revealTemplate, revealPath, token: narrow, body: Array(#"{"field":"name","reason":"x y z"}"#.utf8), type: "application/json",
+                expect: 403)
+            let disclosureTemplate = "/api/v1/legal/requests/{number}/disclosures/{customer}/{verb}"
+            let disclosurePath = "/api/v1/legal/requests/\(number)/disclosures/\(subscriber)"
+            _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/approve", expect: 200)
+            _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/release", expect: 409)
+            _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/release", token: narrow, expect: 403)
+            _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/publish", expect: 404)
+            _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/approve", token: nil, expect: 401)
+
             // Every documented operation was called.
             #expect(Set(exercised.keys) == documented, "not exercised: \(documented.subtracting(exercised.keys))")
         }

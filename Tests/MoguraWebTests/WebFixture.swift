@@ -4,6 +4,7 @@ import Logging
 import MoguraCore
 import MoguraDesk
 import MoguraIntake
+import MoguraLegal
 import MoguraResolve
 import MoguraStore
 import MoguraTesting
@@ -23,8 +24,12 @@ struct WebFixture: Sendable {
 
     /// Staff: a terms-of-service agent, a legal lead, an admin without a legal role.
     static let users: [(String, Set<StaffRole>)] = [
-        ("agent", [.tosAgent]), ("lead", [.legalLead, .legalAgent]), ("boss", [.admin]),
+        ("agent", [.tosAgent]), ("lead", [.legalLead, .legalAgent]), ("boss", [.admin]), ("lead2", [.legalLead]), ("clerk", [.legalAgent]),
+        ("noc", [.networkOperator]),
     ]
+
+    /// The key for subscriber data on the legal track, shared by the server and the seeding below.
+    static let legalCipher = try! FieldCipher(keyring: FieldCipher.newKeyLine(id: "web-test"))
 
     static let inventory = #"""
         {
@@ -123,7 +128,8 @@ struct WebFixture: Sendable {
                 planner: Planner(maxAttempts: 3), ownAddresses: [configuration.notices.fromAddress])
             _ = try await correlator.drain(batch: 100, now: { .now() })
 
-            let server = try await WebServer(store: store, configuration: configuration, intake: Intake(), logger: TestStores.logger)
+            let server = try await WebServer(
+                store: store, configuration: configuration, intake: Intake(), logger: TestStores.logger, legalCipher: legalCipher)
             let (ports, continuation) = AsyncStream<Int>.makeStream()
             let service = try server.service(onListening: { port in continuation.yield(port) })
             let group = ServiceGroup(configuration: .init(services: [service], logger: TestStores.logger))
@@ -150,6 +156,25 @@ struct WebFixture: Sendable {
         let cases = try await store.listCases(states: nil, track: nil, limit: 100)
         guard let id = cases.first(where: { $0.category == category })?.id else { throw WebTestError("no \(category) case") }
         return id
+    }
+
+    /// Imports a generated claim list as legal request `number` (by the legal lead) and stores the first
+    /// subscriber's name and address; returns that subscriber's customer id.
+    func seedLegalRequest(_ number: String = "LR-2026-000001") async throws -> String {
+        let list = ClaimListFixture(rows: 300)
+        let desk = LegalDesk(
+            store: store, calendar: try LegalCalendar.standard(environment: [:]),
+            renderer: LegalDocumentRenderer(organization: "Mogura", contact: "legal@example.net"), cipher: Self.legalCipher)
+        let lead = StaffUser(login: "lead", displayName: "Lead", roles: [.legalLead, .legalAgent])
+        let summary = try await desk.importClaimList(
+            list.csv, name: "list.csv", number: number, claimant: "Example Films", requesterShownAs: "株式会社エグザンプル", rights: "著作権",
+            items: ["氏名又は名称", "住所"], index: InventoryIndex(customers: list.customers, services: list.services, assignments: list.assignments),
+            user: lead, now: list.now)
+        let subscriber = summary.groups[0].customerID
+        try await desk.saveSubject(number, customerID: subscriber, fields: ["name": "山田 太郎", "address": "東京都千代田区千代田1-1"], user: lead, at: .now())
+        try await desk.proposeDisclosure(
+            number, customerID: subscriber, items: ["氏名又は名称"], recipient: "代理人弁護士", basis: "契約者の同意", user: lead, at: .now())
+        return subscriber
     }
 
     /// A logged-in HTTP client.

@@ -9,6 +9,7 @@ import MoguraStore
 // loading assignments from the SQLite store. Build in release mode (scripts/bench does); debug numbers mislead.
 //
 //   mogura-bench [--runs N] [--lookups N] [--with-store] [--emit-queries DIR]
+//   mogura-bench --legal ROWS [--runs N]          (bulk mode: read, resolve and group a claim list)
 
 struct Options {
     var runs = 5
@@ -19,6 +20,7 @@ struct Options {
     var intakeCorpus: String?
     var intakeMegabytes = 200
     var deskReports: Int?
+    var legalRows: Int?
     var databaseURL: String?
     var webSeed: String?
     var cases = 1_000_000
@@ -54,6 +56,7 @@ struct Options {
             case "--connections": connections = Int(iterator.next() ?? "") ?? connections
             case "--messages": messages = Int(iterator.next() ?? "") ?? messages
             case "--accounts": accounts = Int(iterator.next() ?? "") ?? accounts
+            case "--legal": legalRows = Int(iterator.next() ?? "") ?? 10_000
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -189,6 +192,13 @@ if let url = options.webLoad {
         FileHandle.standardError.write(Data("load failed: \(error)\n".utf8))
         exit(1)
     }
+    exit(0)
+}
+
+// Legal bulk mode: read, resolve and group a claimant's list.
+if let rows = options.legalRows {
+    LegalBench.run(rows: rows, runs: options.runs)
+    await LegalBench.runStored(rows: rows, runs: options.runs)
     exit(0)
 }
 

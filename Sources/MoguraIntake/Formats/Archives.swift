@@ -7,9 +7,9 @@ import NIOCore
 /// The zip reader is written here (central directory, stored and deflated entries, inflated with zlib through
 /// compress-nio) because ZIPFoundation's in-memory archive trapped on truncated archives in this project's fuzz
 /// test; every offset and size read from the archive is checked before use.
-enum Archives {
-    struct ArchiveError: Error, CustomStringConvertible {
-        var description: String
+package enum Archives {
+    package struct ArchiveError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The most entries read from one zip archive.
@@ -24,7 +24,7 @@ enum Archives {
     }
 
     /// The files of a zip archive (no Zip64, no encryption), from its central directory.
-    static func zipEntries(_ bytes: [UInt8], limit: Int) throws -> [(String, [UInt8])] {
+    package static func zipEntries(_ bytes: [UInt8], limit: Int) throws -> [(String, [UInt8])] {
         func uint16(_ at: Int) throws -> Int {
             guard at >= 0, at + 2 <= bytes.count else { throw ArchiveError(description: "zip archive is truncated") }
             return Int(bytes[at]) | Int(bytes[at + 1]) << 8

@@ -1,40 +1,42 @@
-/// A small XML reader for report files (DMARC aggregate reports): elements, attributes ignored, text with the
-/// predefined and numeric character references. It never fetches or expands external entities, skips DTDs,
+/// A small XML reader for report files (DMARC aggregate reports) and spreadsheet parts (XLSX claim lists in
+/// `MoguraLegal`): elements, their attributes, text with the predefined and numeric character references. It never fetches or expands external entities, skips DTDs,
 /// comments and processing instructions, and limits depth and element count.
 ///
 /// Written by hand because FoundationXML's `XMLParser` on Linux crashed (a trap inside libFoundationXML) on
 /// mutated DMARC reports in this project's fuzz test: a parser of hostile input must not take the process down.
-enum SimpleXML {
-    /// An element: its local name (namespace prefix removed), its text and its children.
-    final class Element {
-        let name: String
-        var text = ""
-        var children: [Element] = []
+package enum SimpleXML {
+    /// An element: its local name (namespace prefix removed), its attributes (local names), its text and its
+    /// children.
+    package final class Element {
+        package let name: String
+        package var attributes: [String: String] = [:]
+        package var text = ""
+        package var children: [Element] = []
 
         init(name: String) { self.name = name }
 
         /// The first descendant along a `/`-separated path of child names.
-        func child(_ path: String) -> Element? {
+        package func child(_ path: String) -> Element? {
             var current: Element? = self
             for part in path.split(separator: "/") { current = current?.children.first { $0.name == part } }
             return current
         }
 
         /// The trimmed text of the element at `path`, or nil when absent or empty.
-        func value(_ path: String) -> String? {
+        package func value(_ path: String) -> String? {
             child(path).map { $0.text.trimmingCharacters(" \t\r\n") }.flatMap { $0.isEmpty ? nil : $0 }
         }
     }
 
-    struct ParseError: Error, CustomStringConvertible {
-        var description: String
+    package struct ParseError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     static let maximumDepth = 32
     static let maximumElements = 1_000_000
 
     /// Parses a document and returns its root element.
-    static func parse(_ bytes: [UInt8]) throws(ParseError) -> Element {
+    package static func parse(_ bytes: [UInt8]) throws(ParseError) -> Element {
         var stack: [Element] = []
         var root: Element?
         var elements = 0
@@ -87,6 +89,7 @@ enum SimpleXML {
                     elements += 1
                     guard elements <= maximumElements else { throw ParseError(description: "more than \(maximumElements) elements") }
                     let element = Element(name: name)
+                    element.attributes = attributes(bytes[nameEnd..<(selfClosing ? close - 1 : close)])
                     if let parent = stack.last {
                         parent.children.append(element)
                     } else if root == nil {
@@ -105,6 +108,32 @@ enum SimpleXML {
         }
         guard let root else { throw ParseError(description: "no element") }
         return root
+    }
+
+    /// `name="value"` pairs of a start tag (namespace prefixes removed from names, references decoded in values);
+    /// anything malformed ends the list rather than failing the document.
+    static func attributes(_ bytes: ArraySlice<UInt8>) -> [String: String] {
+        var result: [String: String] = [:]
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            while i < bytes.endIndex && isSpace(bytes[i]) { i += 1 }
+            let nameStart = i
+            while i < bytes.endIndex && bytes[i] != UInt8(ascii: "=") && !isSpace(bytes[i]) { i += 1 }
+            guard i > nameStart else { break }
+            var name = String(decoding: bytes[nameStart..<i], as: UTF8.self)
+            if let colon = name.lastIndex(of: ":") { name = String(name[name.index(after: colon)...]) }
+            while i < bytes.endIndex && isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.endIndex, bytes[i] == UInt8(ascii: "=") else { break }
+            i += 1
+            while i < bytes.endIndex && isSpace(bytes[i]) { i += 1 }
+            guard i < bytes.endIndex, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") else { break }
+            let quote = bytes[i]
+            let valueStart = i + 1
+            guard let valueEnd = bytes[valueStart...].firstIndex(of: quote) else { break }
+            result[name] = decodeReferences(String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
+            i = valueEnd + 1
+        }
+        return result
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }

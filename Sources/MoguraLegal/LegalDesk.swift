@@ -1,0 +1,302 @@
+import Foundation
+public import MoguraCore
+public import MoguraResolve
+public import MoguraStore
+
+/// What a person may do on the legal track (`legal-track.md` §9.7). Everyone else learns nothing: the web answers
+/// 404 for every legal page and endpoint.
+public enum LegalCapability: String, Sendable, CaseIterable {
+    /// See that requests exist, open one (parties, claim, rows, results).
+    case view
+    /// Run or look at row lookups: the rows' address, port and time only — no requester, claim or result.
+    case lookup
+    /// Import lists, move requests, render and send documents, propose disclosures, reveal subscriber data.
+    case prepare
+    /// Approve a disclosure (the second approval must be a legal lead other than the proposer).
+    case approve
+
+    /// Whether `user` has the capability.
+    public func allowed(for user: StaffUser) -> Bool {
+        guard user.disabledAt == nil else { return false }
+        switch self {
+        case .view, .prepare: return user.seesLegalTrack
+        case .lookup: return user.seesLegalTrack || user.roles.contains(.networkOperator)
+        case .approve: return user.seesLegalTrack
+        }
+    }
+}
+
+/// Refused on the legal track. The web turns it into 404, so a refusal does not say that a request exists.
+public struct LegalAccessDenied: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// A row as a network operator sees it: enough to run the lookup, nothing of the requester, claim or result.
+public struct OperatorRowView: Hashable, Sendable, Codable {
+    public var position: Int
+    public var rowNumber: String
+    public var address: String?
+    public var port: UInt16?
+    public var time: Timestamp?
+    public var zoneAssumed: Bool
+}
+
+/// What an import stored.
+public struct LegalImportSummary: Sendable {
+    public var number: String
+    public var rows: Int
+    public var counts: [RowOutcome: Int]
+    public var groups: [SubscriberGroup]
+    public var billableIDs: Int
+    public var fee: Int
+}
+
+/// The legal track's operations on the store, each checking the person's capability and writing the audit chain:
+/// bulk import, viewing, sending sender inquiries, revealing subscriber data with a reason, and disclosure through
+/// two approvals into the register.
+public struct LegalDesk: Sendable {
+    public var store: any LegalRecordStore
+    public var calendar: LegalCalendar
+    public var renderer: LegalDocumentRenderer
+    /// Encrypts subscriber fields; without it, subscriber data cannot be stored or revealed.
+    public var cipher: FieldCipher?
+    public var retentionDays = 180
+    public var toleranceSeconds = 2
+
+    public init(store: any LegalRecordStore, calendar: LegalCalendar, renderer: LegalDocumentRenderer, cipher: FieldCipher? = nil) {
+        self.store = store
+        self.calendar = calendar
+        self.renderer = renderer
+        self.cipher = cipher
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// A value as JSON with sorted keys, as the legal records are stored.
+    public static func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+
+    func require(_ capability: LegalCapability, _ user: StaffUser, _ what: String) async throws {
+        guard capability.allowed(for: user) else {
+            _ = try await store.appendAudit(
+                AuditDraft(actor: user.actor, action: "legal.access.denied", objectType: "legal_request", objectID: what, details: "{}"))
+            throw LegalAccessDenied(description: "not found")
+        }
+    }
+
+    /// Imports a claimant's list as a new request: rows read, resolved, de-duplicated against the claimant's stored
+    /// rows, grouped; request, rows and the audit event in one transaction.
+    public func importClaimList(
+        _ bytes: [UInt8], name: String, number: String, kind: LegalRequestKind = .disclosureRequest, claimant: String, requesterShownAs: String,
+        rights: String, items: [String], feePerID: Int = 0, index: InventoryIndex, user: StaffUser, now: Timestamp
+    ) async throws -> LegalImportSummary {
+        try await require(.prepare, user, number)
+        let rows = try ClaimListReader().read(bytes, name: name)
+        let earlier = try await store.legalDedupeKeys(claimant: claimant)
+        var batch = ClaimBatch(index: index, actor: user.actor)
+        batch.retentionDays = retentionDays
+        batch.toleranceSeconds = toleranceSeconds
+        batch.feePerID = feePerID
+        let result = batch.run(rows, earlier: earlier, now: now)
+        var request = LegalRequest(number: number, kind: kind, receivedAt: now, claimant: claimant)
+        request.requesterShownAs = requesterShownAs
+        request.rights = rights
+        request.requestedItems = items
+        request.feePerID = feePerID
+        request.billableIDs = result.billableIDs
+        request.subscriberNames = Dictionary(result.groups.map { ($0.customerID, $0.customerName) }, uniquingKeysWith: { first, _ in first })
+        try request.move(to: kind == .disclosureRequest ? "screening" : request.state)
+        if kind == .disclosureRequest { try request.move(to: "identifying") }
+        let items = try result.rows.enumerated().map { position, row in
+            LegalItemRow(
+                position: position, outcome: row.outcome.rawValue, customerID: row.lookup?.customerID, dedupeKey: row.row.dedupeKey,
+                payload: try Self.json(row))
+        }
+        _ = try await store.createLegalRequest(
+            LegalRequestRow(
+                number: number, kind: kind.rawValue, state: request.state, claimant: claimant, receivedAt: now, updatedAt: now,
+                payload: try Self.json(request)), items: items, deadlines: [], actor: user.actor)
+        return LegalImportSummary(
+            number: number, rows: result.rows.count, counts: result.counts, groups: result.groups, billableIDs: result.billableIDs, fee: result.fee)
+    }
+
+    /// A request, for legal staff; the view is audited.
+    public func request(_ number: String, user: StaffUser) async throws -> (id: Int64, request: LegalRequest) {
+        try await require(.view, user, number)
+        guard let row = try await store.legalRequest(number: number), let id = row.id else { throw LegalAccessDenied(description: "not found") }
+        _ = try await store.appendAudit(AuditDraft(actor: user.actor, action: "legal.view", objectType: "legal_request", objectID: number))
+        return (id, try JSONDecoder().decode(LegalRequest.self, from: Data(row.payload.utf8)))
+    }
+
+    /// A request's rows with their results, for legal staff.
+    public func rows(_ number: String, user: StaffUser) async throws -> [ResolvedRow] {
+        let (id, _) = try await request(number, user: user)
+        return try await store.legalItems(requestID: id, offset: 0, limit: 1_000_000).map {
+            try JSONDecoder().decode(ResolvedRow.self, from: Data($0.payload.utf8))
+        }
+    }
+
+    /// A request's rows as a network operator sees them (address, port, time); audited as a lookup view.
+    public func operatorRows(_ number: String, user: StaffUser) async throws -> [OperatorRowView] {
+        try await require(.lookup, user, number)
+        guard let row = try await store.legalRequest(number: number), let id = row.id else { throw LegalAccessDenied(description: "not found") }
+        _ = try await store.appendAudit(AuditDraft(actor: user.actor, action: "legal.lookup.view", objectType: "legal_request", objectID: number))
+        return try await store.legalItems(requestID: id, offset: 0, limit: 1_000_000).map {
+            let resolved = try JSONDecoder().decode(ResolvedRow.self, from: Data($0.payload.utf8))
+            return OperatorRowView(
+                position: $0.position, rowNumber: resolved.row.rowNumber, address: resolved.row.address?.description, port: resolved.row.port,
+                time: resolved.row.time, zoneAssumed: resolved.row.zoneAssumed)
+        }
+    }
+
+    /// Renders and keeps one 意見照会書 per subscriber, starts each reply deadline (from `delivered`), and moves the
+    /// request to `awaiting-sender`.
+    public func sendOpinionInquiries(_ number: String, user: StaffUser, issued: Timestamp, delivered: Timestamp) async throws -> [RenderedDocument] {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        let resolved = try await rows(number, user: user)
+        let groups = Self.groups(resolved, names: request.subscriberNames)
+        let deadline = StandardDeadlineRules.opinionInquiryReply.deadline(from: delivered, calendar: calendar)
+        var documents: [RenderedDocument] = []
+        for group in groups {
+            let document = try renderer.opinionInquiry(
+                request: request, group: group, rows: resolved, requester: request.requesterShownAs ?? "（請求者の希望により非表示）",
+                rights: request.rights ?? "", items: request.requestedItems, deadline: deadline, issued: issued)
+            _ = try await store.saveLegalDocument(
+                requestID: id, templateID: document.templateID, version: document.templateVersion, recipient: document.recipient,
+                sha256: document.sha256, payload: try Self.json(document), actor: user.actor, at: issued)
+            documents.append(document)
+        }
+        if !groups.isEmpty {
+            _ = try await store.addLegalDeadline(
+                LegalDeadlineRow(
+                    requestID: id, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline)
+                ),
+                actor: user.actor, at: issued)
+        }
+        var moved = request
+        try moved.move(to: "awaiting-sender")
+        guard
+            try await store.updateLegalRequest(
+                number: number, from: request.state, to: moved.state, payload: try Self.json(moved), actor: user.actor, at: issued)
+        else { throw LegalError("\(number) changed meanwhile; look again") }
+        return documents
+    }
+
+    /// Groups stored rows per subscriber (as the batch did).
+    static func groups(_ rows: [ResolvedRow], names: [String: String]) -> [SubscriberGroup] {
+        var groups: [String: SubscriberGroup] = [:]
+        var order: [String] = []
+        for (position, row) in rows.enumerated() where row.outcome == .resolved {
+            guard let lookup = row.lookup, let customer = lookup.customerID else { continue }
+            if groups[customer] == nil {
+                groups[customer] = SubscriberGroup(
+                    customerID: customer, customerName: names[customer] ?? customer, serviceIDs: [], rows: [], holdFrom: lookup.time,
+                    holdTo: lookup.time)
+                order.append(customer)
+            }
+            groups[customer]!.rows.append(position)
+            if let service = lookup.serviceID, !groups[customer]!.serviceIDs.contains(service) { groups[customer]!.serviceIDs.append(service) }
+            groups[customer]!.holdFrom = min(groups[customer]!.holdFrom, lookup.time)
+            groups[customer]!.holdTo = max(groups[customer]!.holdTo, lookup.time)
+        }
+        return order.map { groups[$0]! }
+    }
+
+    /// Keeps a subscriber's personal data for a request, each field encrypted.
+    public func saveSubject(_ number: String, customerID: String, fields: [String: String], user: StaffUser, at time: Timestamp) async throws {
+        try await require(.prepare, user, number)
+        guard let cipher else { throw LegalError("no key for subscriber data is configured (MOGURA_LEGAL_KEYS_FILE)") }
+        let (id, _) = try await request(number, user: user)
+        var sealed: [String: String] = [:]
+        for (field, value) in fields { sealed[field] = try cipher.seal(value, field: field) }
+        try await store.saveLegalSubject(requestID: id, customerID: customerID, sealedFields: try Self.json(sealed), actor: user.actor, at: time)
+    }
+
+    /// A subscriber's fields, masked (no reason needed, nothing decrypted beyond the mask).
+    public func maskedSubject(_ number: String, customerID: String, user: StaffUser) async throws -> [String: String] {
+        let (id, _) = try await request(number, user: user)
+        guard let cipher, let stored = try await store.legalSubject(requestID: id, customerID: customerID) else { return [:] }
+        let sealed = try JSONDecoder().decode([String: String].self, from: Data(stored.utf8))
+        var masked: [String: String] = [:]
+        for (field, value) in sealed { masked[field] = PersonalDataMask.mask(try cipher.open(value, field: field), field: field) }
+        return masked
+    }
+
+    /// One field in clear, with a reason; the reveal is audited with the field and the reason.
+    /// - Throws: `LegalError` without a reason.
+    public func reveal(
+        _ number: String, customerID: String, field: String, reason: String, user: StaffUser, at time: Timestamp
+    ) async throws
+        -> String?
+    {
+        try await require(.prepare, user, number)
+        guard reason.trimmingCharacters(in: .whitespacesAndNewlines).count >= 4 else {
+            throw LegalError("a reveal needs a reason (why this field, for which step)")
+        }
+        guard let cipher else { throw LegalError("no key for subscriber data is configured (MOGURA_LEGAL_KEYS_FILE)") }
+        let (id, _) = try await request(number, user: user)
+        guard let stored = try await store.legalSubject(requestID: id, customerID: customerID),
+            let value = try JSONDecoder().decode([String: String].self, from: Data(stored.utf8))[field]
+        else { return nil }
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: time, actor: user.actor, action: "legal.pii.reveal", objectType: "legal_subject", objectID: "\(number)/\(customerID)",
+                details: try Self.json(["field": field, "reason": reason])))
+        return try cipher.open(value, field: field)
+    }
+
+    /// Proposes a disclosure of one subscriber's identity.
+    public func proposeDisclosure(
+        _ number: String, customerID: String, items: [String], recipient: String, basis: String, user: StaffUser, at time: Timestamp
+    )
+        async throws
+    {
+        try await require(.prepare, user, number)
+        let (_, request) = try await self.request(number, user: user)
+        let rows = try await self.rows(number, user: user).filter { $0.lookup?.customerID == customerID && $0.outcome == .resolved }
+        guard !rows.isEmpty else { throw LegalError("no resolved row of \(customerID) in \(number)") }
+        var changed = request
+        changed.proposals.append(
+            DisclosureProposal(
+                requestNumber: number, customerID: customerID, rows: rows.map(\.row.rowNumber), items: items, recipient: recipient, basis: basis,
+                proposedBy: user.login, proposedAt: time))
+        try await save(request, changed, user: user, at: time)
+    }
+
+    /// Approves the open proposal for a subscriber.
+    public func approveDisclosure(_ number: String, customerID: String, note: String = "", user: StaffUser, at time: Timestamp) async throws {
+        try await require(.approve, user, number)
+        let (_, request) = try await self.request(number, user: user)
+        guard let position = request.proposals.lastIndex(where: { $0.customerID == customerID }) else {
+            throw LegalError("no disclosure of \(customerID) is proposed in \(number)")
+        }
+        var changed = request
+        try DisclosureGate.approve(&changed.proposals[position], by: user, note: note, at: time)
+        try await save(request, changed, user: user, at: time)
+    }
+
+    /// Releases an approved proposal into the register.
+    /// - Throws: `LegalError` naming what the two-approval rule still misses.
+    public func releaseDisclosure(_ number: String, customerID: String, user: StaffUser, at time: Timestamp) async throws -> DisclosureRecord {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        guard let proposal = request.proposals.last(where: { $0.customerID == customerID }) else {
+            throw LegalError("no disclosure of \(customerID) is proposed in \(number)")
+        }
+        var register = DisclosureRegister()
+        var record = try DisclosureGate.release(proposal, into: &register, at: time)
+        record.sequence = Int(try await store.appendDisclosure(requestID: id, payload: try Self.json(record), actor: user.actor, at: time))
+        return record
+    }
+
+    func save(_ before: LegalRequest, _ after: LegalRequest, user: StaffUser, at time: Timestamp) async throws {
+        guard
+            try await store.updateLegalRequest(
+                number: before.number, from: before.state, to: after.state, payload: try Self.json(after), actor: user.actor, at: time)
+        else { throw LegalError("\(before.number) changed meanwhile; look again") }
+    }
+}

@@ -1,0 +1,392 @@
+public import MoguraCore
+import SQLKit
+
+/// A legal request as stored: the columns the store queries by, and the request itself as JSON (`MoguraLegal`
+/// encodes and decodes it; the store does not know its shape).
+public struct LegalRequestRow: Hashable, Sendable {
+    public var id: Int64?
+    public var number: String
+    public var kind: String
+    public var state: String
+    public var claimant: String?
+    public var receivedAt: Timestamp
+    public var updatedAt: Timestamp
+    public var payload: String
+
+    public init(
+        id: Int64? = nil, number: String, kind: String, state: String, claimant: String?, receivedAt: Timestamp, updatedAt: Timestamp,
+        payload: String
+    ) {
+        self.id = id
+        self.number = number
+        self.kind = kind
+        self.state = state
+        self.claimant = claimant
+        self.receivedAt = receivedAt
+        self.updatedAt = updatedAt
+        self.payload = payload
+    }
+}
+
+/// One row (目録 row) of a legal request as stored.
+public struct LegalItemRow: Hashable, Sendable {
+    public var position: Int
+    public var outcome: String
+    public var customerID: String?
+    public var dedupeKey: String?
+    public var payload: String
+
+    public init(position: Int, outcome: String, customerID: String?, dedupeKey: String?, payload: String) {
+        self.position = position
+        self.outcome = outcome
+        self.customerID = customerID
+        self.dedupeKey = dedupeKey
+        self.payload = payload
+    }
+}
+
+/// A deadline as stored.
+public struct LegalDeadlineRow: Hashable, Sendable {
+    public var id: Int64?
+    public var requestID: Int64
+    public var ruleID: String
+    public var dueAt: Timestamp
+    public var status: String
+    public var payload: String
+
+    public init(id: Int64? = nil, requestID: Int64, ruleID: String, dueAt: Timestamp, status: String, payload: String) {
+        self.id = id
+        self.requestID = requestID
+        self.ruleID = ruleID
+        self.dueAt = dueAt
+        self.status = status
+        self.payload = payload
+    }
+}
+
+/// The legal track's tables (migration 7). Every write is audited in the same transaction; the disclosure
+/// register has an insert and reads, and nothing that changes or removes a record.
+extension SQLStore {
+    /// Stores a new request with its rows and deadlines.
+    /// - Returns: the request's id.
+    /// - Throws: `StoreError` when the number is taken.
+    public func createLegalRequest(
+        _ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String
+    ) async throws
+        -> Int64
+    {
+        try await transaction { database in
+            let inserted = try await self.rows(
+                database,
+                """
+                INSERT INTO legal_requests (number, kind, state, claimant, received_at, updated_at, payload)
+                VALUES (\(bind: request.number), \(bind: request.kind), \(bind: request.state), \(bind: request.claimant),
+                        \(bind: request.receivedAt.microseconds), \(bind: request.updatedAt.microseconds), \(bind: request.payload))
+                ON CONFLICT (number) DO NOTHING
+                RETURNING id
+                """)
+            guard let id = try inserted.first?.int64("id") else { throw StoreError("a legal request numbered \(request.number) exists already") }
+            for batch in items.chunked(into: Self.insertBatch) {
+                var values: SQLQueryString = ""
+                for (index, item) in batch.enumerated() {
+                    if index > 0 { values.appendLiteral(", ") }
+                    values.appendInterpolation(
+                        """
+                        (\(bind: id), \(bind: item.position), \(bind: item.outcome), \(bind: item.customerID), \(bind: item.dedupeKey), \
+                        \(bind: request.claimant), \(bind: item.payload))
+                        """ as SQLQueryString)
+                }
+                try await database.raw(
+                    "INSERT INTO legal_rows (request_id, position, outcome, customer_id, dedupe_key, claimant, payload) VALUES \(values)"
+                ).run()
+            }
+            for deadline in deadlines {
+                try await database.raw(
+                    """
+                    INSERT INTO legal_deadlines (request_id, rule_id, due_at, status, payload)
+                    VALUES (\(bind: id), \(bind: deadline.ruleID), \(bind: deadline.dueAt.microseconds), \(bind: deadline.status), \(bind: deadline.payload))
+                    """
+                ).run()
+            }
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: request.updatedAt, actor: actor, action: "legal.request.create", objectType: "legal_request", objectID: request.number,
+                    details: JSONText.encode(["kind": request.kind, "rows": String(items.count)])), in: database)
+            return id
+        }
+    }
+
+    /// A request by its number.
+    public func legalRequest(number: String) async throws -> LegalRequestRow? {
+        try await session { database in
+            try await self.rows(
+                database,
+                "SELECT id, number, kind, state, claimant, received_at, updated_at, payload FROM legal_requests WHERE number = \(bind: number)"
+            ).first.map(Self.legalRequestRow)
+        }
+    }
+
+    /// Requests, most recently changed first; open ones only unless `includeClosed`.
+    public func legalRequests(includeClosed: Bool = false, limit: Int = 200) async throws -> [LegalRequestRow] {
+        try await session { database in
+            let filter: SQLQueryString = includeClosed ? "" : "WHERE state NOT IN ('closed', 'withdrawn', 'superseded-by-court')"
+            return try await self.rows(
+                database,
+                """
+                SELECT id, number, kind, state, claimant, received_at, updated_at, payload FROM legal_requests \(filter)
+                ORDER BY updated_at DESC, id DESC LIMIT \(bind: limit)
+                """
+            ).map(Self.legalRequestRow)
+        }
+    }
+
+    /// Moves a request from `from` to `to` with its new payload, if nobody moved it meanwhile.
+    /// - Returns: whether it moved.
+    public func updateLegalRequest(
+        number: String, from: String, to: String, payload: String, actor: String, at time: Timestamp
+    ) async throws
+        -> Bool
+    {
+        try await transaction { database in
+            let updated = try await self.rows(
+                database,
+                """
+                UPDATE legal_requests SET state = \(bind: to), payload = \(bind: payload), updated_at = \(bind: time.microseconds)
+                WHERE number = \(bind: number) AND state = \(bind: from) RETURNING id
+                """)
+            guard !updated.isEmpty else { return false }
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.request.move", objectType: "legal_request", objectID: number,
+                    details: JSONText.encode(["from": from, "to": to])), in: database)
+            return true
+        }
+    }
+
+    /// A request's rows in order.
+    public func legalItems(requestID: Int64, offset: Int = 0, limit: Int = 100_000) async throws -> [LegalItemRow] {
+        try await session { database in
+            try await self.rows(
+                database,
+                """
+                SELECT position, outcome, customer_id, dedupe_key, payload FROM legal_rows WHERE request_id = \(bind: requestID)
+                ORDER BY position LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """
+            ).map {
+                LegalItemRow(
+                    position: try $0.int("position"), outcome: try $0.string("outcome"), customerID: try $0.optionalString("customer_id"),
+                    dedupeKey: try $0.optionalString("dedupe_key"), payload: try $0.string("payload"))
+            }
+        }
+    }
+
+    /// The de-duplication keys of a claimant's stored rows, with where each first appeared (`LR-…#row`).
+    public func legalDedupeKeys(claimant: String) async throws -> [String: String] {
+        try await session { database in
+            var keys: [String: String] = [:]
+            for row in try await self.rows(
+                database,
+                """
+                SELECT r.dedupe_key, q.number, r.position FROM legal_rows r JOIN legal_requests q ON q.id = r.request_id
+                WHERE r.claimant = \(bind: claimant) AND r.dedupe_key IS NOT NULL AND r.outcome <> 'duplicate'
+                ORDER BY q.id, r.position
+                """)
+            {
+                let key = try row.string("dedupe_key")
+                if keys[key] == nil { keys[key] = "\(try row.string("number"))#\(try row.int("position") + 1)" }
+            }
+            return keys
+        }
+    }
+
+    /// Starts a deadline for a stored request.
+    public func addLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp) async throws -> Int64 {
+        try await transaction { database in
+            let inserted = try await self.rows(
+                database,
+                """
+                INSERT INTO legal_deadlines (request_id, rule_id, due_at, status, payload)
+                VALUES (\(bind: deadline.requestID), \(bind: deadline.ruleID), \(bind: deadline.dueAt.microseconds), \(bind: deadline.status),
+                        \(bind: deadline.payload))
+                RETURNING id
+                """)
+            let id = try inserted.first?.int64("id") ?? 0
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.deadline.start", objectType: "legal_deadline", objectID: String(id),
+                    details: JSONText.encode(["rule": deadline.ruleID, "due": deadline.dueAt.description])), in: database)
+            return id
+        }
+    }
+
+    /// Pending deadlines due before `time` (for the watch), soonest first.
+    public func legalDeadlines(pendingBefore time: Timestamp, limit: Int = 500) async throws -> [LegalDeadlineRow] {
+        try await session { database in
+            try await self.rows(
+                database,
+                """
+                SELECT id, request_id, rule_id, due_at, status, payload FROM legal_deadlines
+                WHERE status = 'pending' AND due_at < \(bind: time.microseconds) ORDER BY due_at LIMIT \(bind: limit)
+                """
+            ).map(Self.legalDeadlineRow)
+        }
+    }
+
+    /// A request's deadlines.
+    public func legalDeadlines(requestID: Int64) async throws -> [LegalDeadlineRow] {
+        try await session { database in
+            try await self.rows(
+                database,
+                "SELECT id, request_id, rule_id, due_at, status, payload FROM legal_deadlines WHERE request_id = \(bind: requestID) ORDER BY due_at"
+            ).map(Self.legalDeadlineRow)
+        }
+    }
+
+    /// Records what the watch did to a deadline (reminded, missed), audited as `legal.deadline.<event>`.
+    public func updateLegalDeadline(_ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp) async throws {
+        try await transaction { database in
+            try await database.raw(
+                "UPDATE legal_deadlines SET status = \(bind: status), payload = \(bind: payload) WHERE id = \(bind: id)"
+            ).run()
+            _ = try await self.appendAudit(
+                AuditDraft(at: time, actor: actor, action: "legal.deadline.\(event)", objectType: "legal_deadline", objectID: String(id)),
+                in: database)
+        }
+    }
+
+    /// Keeps a rendered document.
+    public func saveLegalDocument(
+        requestID: Int64, templateID: String, version: String, recipient: String, sha256: String, payload: String, actor: String, at time: Timestamp
+    ) async throws -> Int64 {
+        try await transaction { database in
+            let inserted = try await self.rows(
+                database,
+                """
+                INSERT INTO legal_documents (request_id, template_id, template_version, recipient, sha256, created_at, created_by, payload)
+                VALUES (\(bind: requestID), \(bind: templateID), \(bind: version), \(bind: recipient), \(bind: sha256), \(bind: time.microseconds),
+                        \(bind: actor), \(bind: payload))
+                RETURNING id
+                """)
+            let id = try inserted.first?.int64("id") ?? 0
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.document.render", objectType: "legal_document", objectID: String(id),
+                    details: JSONText.encode(["template": "\(templateID)@\(version)", "sha256": sha256, "recipient": recipient])), in: database)
+            return id
+        }
+    }
+
+    /// A request's documents: (id, template, version, recipient, sha256, payload).
+    public func legalDocuments(
+        requestID: Int64
+    ) async throws -> [(id: Int64, template: String, version: String, recipient: String, sha256: String, payload: String)] {
+        try await session { database in
+            try await self.rows(
+                database,
+                """
+                SELECT id, template_id, template_version, recipient, sha256, payload FROM legal_documents WHERE request_id = \(bind: requestID)
+                ORDER BY id
+                """
+            ).map {
+                (
+                    try $0.int64("id"), try $0.string("template_id"), try $0.string("template_version"), try $0.string("recipient"),
+                    try $0.string("sha256"), try $0.string("payload")
+                )
+            }
+        }
+    }
+
+    /// Appends to the disclosure register; the store gives the sequence number. There is no update or delete.
+    public func appendDisclosure(requestID: Int64, payload: String, actor: String, at time: Timestamp) async throws -> Int64 {
+        try await transaction { database in
+            let inserted = try await self.rows(
+                database,
+                """
+                INSERT INTO legal_disclosures (request_id, released_at, payload)
+                VALUES (\(bind: requestID), \(bind: time.microseconds), \(bind: payload)) RETURNING sequence
+                """)
+            let sequence = try inserted.first?.int64("sequence") ?? 0
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.disclosure", objectType: "legal_disclosure", objectID: String(sequence),
+                    details: JSONText.encode(["request": String(requestID)])), in: database)
+            return sequence
+        }
+    }
+
+    /// The disclosure register, oldest first.
+    public func disclosures(requestID: Int64? = nil) async throws -> [(sequence: Int64, payload: String)] {
+        try await session { database in
+            let filter: SQLQueryString = requestID.map { "WHERE request_id = \(bind: $0)" } ?? ""
+            return try await self.rows(database, "SELECT sequence, payload FROM legal_disclosures \(filter) ORDER BY sequence").map {
+                (try $0.int64("sequence"), try $0.string("payload"))
+            }
+        }
+    }
+
+    /// Stores a subscriber's encrypted fields (JSON of field name → sealed value) for a request.
+    public func saveLegalSubject(requestID: Int64, customerID: String, sealedFields: String, actor: String, at time: Timestamp) async throws {
+        try await transaction { database in
+            try await database.raw(
+                """
+                INSERT INTO legal_subjects (request_id, customer_id, fields) VALUES (\(bind: requestID), \(bind: customerID), \(bind: sealedFields))
+                ON CONFLICT (request_id, customer_id) DO UPDATE SET fields = excluded.fields
+                """
+            ).run()
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.subject.save", objectType: "legal_subject", objectID: "\(requestID)/\(customerID)"),
+                in: database)
+        }
+    }
+
+    /// A subscriber's encrypted fields (JSON), or nil.
+    public func legalSubject(requestID: Int64, customerID: String) async throws -> String? {
+        try await session { database in
+            try await self.rows(
+                database,
+                "SELECT fields FROM legal_subjects WHERE request_id = \(bind: requestID) AND customer_id = \(bind: customerID)"
+            ).first.map { try $0.string("fields") }
+        }
+    }
+
+    static func legalRequestRow(_ row: any SQLRow) throws -> LegalRequestRow {
+        LegalRequestRow(
+            id: try row.int64("id"), number: try row.string("number"), kind: try row.string("kind"), state: try row.string("state"),
+            claimant: try row.optionalString("claimant"), receivedAt: Timestamp(microseconds: try row.int64("received_at")),
+            updatedAt: Timestamp(microseconds: try row.int64("updated_at")), payload: try row.string("payload"))
+    }
+
+    static func legalDeadlineRow(_ row: any SQLRow) throws -> LegalDeadlineRow {
+        LegalDeadlineRow(
+            id: try row.int64("id"), requestID: try row.int64("request_id"), ruleID: try row.string("rule_id"),
+            dueAt: Timestamp(microseconds: try row.int64("due_at")), status: try row.string("status"), payload: try row.string("payload"))
+    }
+}
+
+/// The legal track's storage, as `MoguraLegal` and the web use it (implemented by ``SQLStore``).
+public protocol LegalRecordStore: Sendable {
+    func createLegalRequest(_ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String) async throws -> Int64
+    func legalRequest(number: String) async throws -> LegalRequestRow?
+    func legalRequests(includeClosed: Bool, limit: Int) async throws -> [LegalRequestRow]
+    func updateLegalRequest(number: String, from: String, to: String, payload: String, actor: String, at time: Timestamp) async throws -> Bool
+    func legalItems(requestID: Int64, offset: Int, limit: Int) async throws -> [LegalItemRow]
+    func legalDedupeKeys(claimant: String) async throws -> [String: String]
+    func legalDeadlines(pendingBefore time: Timestamp, limit: Int) async throws -> [LegalDeadlineRow]
+    func legalDeadlines(requestID: Int64) async throws -> [LegalDeadlineRow]
+    func addLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp) async throws -> Int64
+    func updateLegalDeadline(_ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp) async throws
+    func saveLegalDocument(
+        requestID: Int64, templateID: String, version: String, recipient: String, sha256: String, payload: String, actor: String, at time: Timestamp
+    ) async throws -> Int64
+    func legalDocuments(
+        requestID: Int64
+    ) async throws -> [(id: Int64, template: String, version: String, recipient: String, sha256: String, payload: String)]
+    func appendDisclosure(requestID: Int64, payload: String, actor: String, at time: Timestamp) async throws -> Int64
+    func disclosures(requestID: Int64?) async throws -> [(sequence: Int64, payload: String)]
+    func saveLegalSubject(requestID: Int64, customerID: String, sealedFields: String, actor: String, at time: Timestamp) async throws
+    func legalSubject(requestID: Int64, customerID: String) async throws -> String?
+    func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
+}
+
+extension SQLStore: LegalRecordStore {}

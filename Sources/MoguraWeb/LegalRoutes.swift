@@ -1,0 +1,341 @@
+import Foundation
+import Hummingbird
+import MoguraCore
+import MoguraDesk
+import MoguraLegal
+import MoguraStore
+import NIOCore
+
+/// The legal track's pages and API (`docs/legal.md`). Legal staff see requests; a network operator sees only the
+/// rows to look up; everyone else gets the same 404 as for a request that does not exist, and the refusal is
+/// audited. Every view, reveal and approval goes through `LegalDesk`, which checks the person and writes the audit
+/// chain — the routes add no permission of their own, so the API cannot do what the desk refuses.
+extension WebServer {
+    func addLegalRoutes(to router: Router<WebContext>) {
+        let pages = router.group("/legal").add(middleware: StaffAuthMiddleware(server: self))
+        pages.get("/") { _, context in try await self.legalList(context: context) }
+        pages.get("/:number") { _, context in try await self.legalRequestPage(context: context) }
+        pages.get("/:number/lookup") { _, context in try await self.legalLookupPage(context: context) }
+        pages.get("/:number/documents/:document") { _, context in try await self.legalDocument(context: context) }
+        pages.post("/:number/subjects/:customer/reveal") { _, context in try await self.legalReveal(context: context) }
+
+        let api = router.group("/api/v1/legal").add(middleware: APITokenMiddleware(server: self))
+        api.get("/requests") { _, context in try await self.apiLegalRequests(context: context) }
+        api.get("/requests/:number") { _, context in try await self.apiLegalRequest(context: context) }
+        api.get("/requests/:number/rows") { _, context in try await self.apiLegalRows(context: context) }
+        api.post("/requests/:number/subjects/:customer/reveal") { request, context in
+            try await self.apiLegalReveal(request: request, context: context)
+        }
+        api.post("/requests/:number/disclosures/:customer/:verb") { request, context in
+            try await self.apiLegalDisclosure(request: request, context: context)
+        }
+    }
+
+    // MARK: Pages
+
+    func legalList(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, LegalCapability.view.allowed(for: user) else {
+            if let user = context.staff { try await auditDenied(user, "list") }
+            return notFound(context)
+        }
+        let t = context.language.t
+        let layout = layout(context)
+        let requests = try await legal.store.legalRequests(includeClosed: true, limit: 200)
+        _ = try await store.appendAudit(AuditDraft(at: clock.now(), actor: user.actor, action: "legal.list", objectType: "legal_request"))
+        let rows: [HTML] = requests.map { request in
+            let kind = LegalRequestKind(rawValue: request.kind)
+            return """
+                <tr><td><a href="/legal/\(URLText.query(request.number))">\(request.number)</a></td>\
+                <td>\(context.language == .japanese ? kind?.title.japanese ?? request.kind : kind?.title.english ?? request.kind)</td>\
+                <td>\(request.state)</td><td>\(request.claimant)</td><td>\(layout.time(request.receivedAt))</td></tr>
+                """
+        }
+        return Self.html(
+            layout.page(
+                t("Legal requests"),
+                """
+                <table id="legal-requests"><thead><tr><th>\(t("Request"))</th><th>\(t("Kind"))</th><th>\(t("State"))</th><th>\(t("Claimant"))</th>\
+                <th>\(t("Received"))</th></tr></thead><tbody>\(rows)</tbody></table>
+                """))
+    }
+
+    func legalRequestPage(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number") else { return notFound(context) }
+        let request: LegalRequest
+        let id: Int64
+        let rows: [ResolvedRow]
+        do {
+            (id, request) = try await legal.request(number, user: user)
+            rows = try await legal.rows(number, user: user)
+        } catch is LegalAccessDenied {
+            return notFound(context)
+        }
+        let t = context.language.t
+        let layout = layout(context)
+        let csrf = context.sessionHash.map(csrfToken(session:)) ?? ""
+        var counts: [String: Int] = [:]
+        for row in rows { counts[row.outcome.rawValue, default: 0] += 1 }
+        let countRows: [HTML] = counts.sorted { $0.key < $1.key }.map { "<tr><td>\($0.key)</td><td>\($0.value)</td></tr>" }
+        var subjects: [HTML] = []
+        for customer in request.subscriberNames.keys.sorted().prefix(200) {
+            let masked = (try? await legal.maskedSubject(number, customerID: customer, user: user)) ?? [:]
+            let fields: [HTML] = masked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" as HTML }
+            subjects.append(
+                """
+                <tr><td>\(customer)</td><td>\(HTML.join(fields, separator: "<br>"))</td><td>\
+                <form method="post" action="/legal/\(URLText.query(number))/subjects/\(URLText.query(customer))/reveal">\(Layout.csrfField(csrf))\
+                <select name="field"><option>name</option><option>address</option><option>phone</option><option>email</option></select> \
+                <input name="reason" placeholder="\(t("Reason"))" required> <button type="submit">\(t("Reveal"))</button></form></td></tr>
+                """)
+        }
+        let documents = try await legal.store.legalDocuments(requestID: id)
+        let documentRows: [HTML] = documents.map {
+            "<li><a href=\"/legal/\(URLText.query(number))/documents/\($0.id)\">\($0.template)@\($0.version)</a> → \($0.recipient) <code>\($0.sha256.prefix(16))</code></li>"
+        }
+        let table: [HTML] = rows.prefix(500).map { row in
+            """
+            <tr><td>\(row.row.rowNumber)</td><td>\(row.row.address?.description)</td><td>\(row.row.port.map(String.init))</td>\
+            <td>\(row.row.time.map(JapaneseDate.tableTime))</td><td>\(row.outcome.rawValue)</td><td>\(row.lookup?.customerID)</td>\
+            <td>\(row.evidenceFlags.joined(separator: " "))</td></tr>
+            """
+        }
+        return Self.html(
+            layout.page(
+                "\(number)",
+                """
+                <dl id="legal-request"><dt>\(t("Kind"))</dt><dd>\(request.kind.rawValue)</dd><dt>\(t("State"))</dt><dd>\(request.state)</dd>\
+                <dt>\(t("Claimant"))</dt><dd id="claimant">\(request.claimant)</dd><dt>\(t("Requester"))</dt><dd>\(request.requesterShownAs)</dd>\
+                <dt>\(t("Rights"))</dt><dd>\(request.rights)</dd><dt>\(t("Basis"))</dt><dd>\(request.legalBasis)</dd>\
+                <dt>IDs</dt><dd>\(request.billableIDs) × \(request.feePerID) JPY</dd></dl>
+                <table id="legal-counts"><tbody>\(countRows)</tbody></table>
+                <h2>\(t("Subscribers"))</h2><table id="legal-subjects"><tbody>\(subjects)</tbody></table>
+                <h2>\(t("Documents"))</h2><ul id="legal-documents">\(documentRows)</ul>
+                <h2>\(t("Rows"))</h2><table id="legal-rows"><tbody>\(table)</tbody></table>
+                """))
+    }
+
+    func legalLookupPage(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number") else { return notFound(context) }
+        let rows: [OperatorRowView]
+        do { rows = try await legal.operatorRows(number, user: user) } catch is LegalAccessDenied { return notFound(context) }
+        let t = context.language.t
+        let table: [HTML] = rows.prefix(2_000).map { row in
+            "<tr><td>\(row.rowNumber)</td><td>\(row.address)</td><td>\(row.port.map(String.init))</td><td>\(row.time.map(JapaneseDate.tableTime))</td></tr>"
+        }
+        return Self.html(
+            layout(context).page(
+                "\(number) — \(t("Lookup"))",
+                "<table id=\"lookup-rows\"><thead><tr><th>No.</th><th>IP</th><th>Port</th><th>JST</th></tr></thead><tbody>\(table)</tbody></table>"))
+    }
+
+    func legalDocument(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number"),
+            let documentID = context.parameters.get("document", as: Int64.self)
+        else { return notFound(context) }
+        let id: Int64
+        do { (id, _) = try await legal.request(number, user: user) } catch is LegalAccessDenied { return notFound(context) }
+        guard let stored = try await legal.store.legalDocuments(requestID: id).first(where: { $0.id == documentID }),
+            let document = try? JSONDecoder().decode(RenderedDocument.self, from: Data(stored.payload.utf8))
+        else { return notFound(context) }
+        _ = try await store.appendAudit(
+            AuditDraft(at: clock.now(), actor: user.actor, action: "legal.document.view", objectType: "legal_document", objectID: String(documentID)))
+        var response = Self.text(document.html, type: "text/html; charset=utf-8")
+        // The document carries its own print style: allow it, nothing else.
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+        return response
+    }
+
+    func legalReveal(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number"), let customer = context.parameters.get("customer")
+        else { return notFound(context) }
+        guard let form = context.form else { return refusedForm(context) }
+        let t = context.language.t
+        do {
+            let value = try await legal.reveal(
+                number, customerID: customer, field: form["field"] ?? "", reason: form["reason"] ?? "", user: user, at: clock.now())
+            return Self.html(
+                layout(context).page(
+                    t("Revealed"),
+                    "<p>\(customer) · \(form["field"] ?? ""): <strong id=\"revealed\">\(value ?? "—")</strong></p><p><a href=\"/legal/\(URLText.query(number))\">\(number)</a></p>"
+                ))
+        } catch is LegalAccessDenied {
+            return notFound(context)
+        } catch let error as LegalError {
+            return Self.html(layout(context).page(t("Refused"), "<p class=\"error\" id=\"refused\">\(error.description)</p>"), status: .badRequest)
+        }
+    }
+
+    func auditDenied(_ user: StaffUser, _ what: String) async throws {
+        _ = try await store.appendAudit(
+            AuditDraft(at: clock.now(), actor: user.actor, action: "legal.access.denied", objectType: "legal_request", objectID: what))
+    }
+
+    // MARK: API
+
+    /// The API's legal shapes (snake_case on the wire; `docs/openapi.yaml`).
+    struct LegalRequestSummaryJSON: Codable {
+        var number: String
+        var kind: String
+        var state: String
+    }
+
+    struct LegalProposalJSON: Codable {
+        var customer: String
+        var proposedBy: String
+        var approvals: [String]
+        var missing: String?
+    }
+
+    struct LegalRequestJSON: Codable {
+        var number: String
+        var kind: String
+        var state: String
+        var claimant: String?
+        var requester: String?
+        var rights: String?
+        var basis: String
+        var billableIds: Int
+        var subscribers: [String]
+        var proposals: [LegalProposalJSON]
+    }
+
+    /// A row: the lookup fields for everyone who may see rows; outcome, subscriber and flags for legal staff only.
+    struct LegalRowJSON: Codable {
+        var position: Int
+        var rowNumber: String
+        var address: String?
+        var port: Int?
+        var time: String?
+        var zoneAssumed: Bool
+        var outcome: String?
+        var customer: String?
+        var flags: [String]?
+    }
+
+    struct LegalDisclosureJSON: Codable {
+        var sequence: Int
+        var requestNumber: String
+        var customer: String
+        var rows: [String]
+        var items: [String]
+        var recipient: String
+        var basis: String
+        var proposedBy: String
+        var approvedBy: [String]
+        var releasedAt: String
+    }
+
+    func apiLegalRequests(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, context.scopes.contains(.casesRead), LegalCapability.view.allowed(for: user) else {
+            if let user = context.staff { try await auditDenied(user, "list") }
+            return Self.jsonError("not found", status: .notFound)
+        }
+        _ = try await store.appendAudit(
+            AuditDraft(at: clock.now(), actor: user.actor, action: "legal.list", objectType: "legal_request", details: "{\"via\":\"api\"}"))
+        let requests = try await legal.store.legalRequests(includeClosed: true, limit: 500)
+        return Self.json(requests.map { LegalRequestSummaryJSON(number: $0.number, kind: $0.kind, state: $0.state) })
+    }
+
+    func apiLegalRequest(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, context.scopes.contains(.casesRead), let number = context.parameters.get("number") else {
+            return Self.jsonError("not found", status: .notFound)
+        }
+        do {
+            let (_, request) = try await legal.request(number, user: user)
+            return Self.json(
+                LegalRequestJSON(
+                    number: request.number, kind: request.kind.rawValue, state: request.state, claimant: request.claimant,
+                    requester: request.requesterShownAs, rights: request.rights, basis: request.legalBasis, billableIds: request.billableIDs,
+                    subscribers: request.subscriberNames.keys.sorted(),
+                    proposals: request.proposals.map {
+                        LegalProposalJSON(
+                            customer: $0.customerID, proposedBy: $0.proposedBy, approvals: $0.approvals.map(\.login),
+                            missing: DisclosureGate.missing($0))
+                    }))
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        }
+    }
+
+    /// Legal staff get the rows with their results; a network operator gets the lookup view (address, port, time).
+    func apiLegalRows(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, context.scopes.contains(.casesRead), let number = context.parameters.get("number") else {
+            return Self.jsonError("not found", status: .notFound)
+        }
+        do {
+            if LegalCapability.view.allowed(for: user) {
+                return Self.json(
+                    try await legal.rows(number, user: user).enumerated().map { position, row in
+                        LegalRowJSON(
+                            position: position, rowNumber: row.row.rowNumber, address: row.row.address?.description, port: row.row.port.map(Int.init),
+                            time: row.row.time?.description, zoneAssumed: row.row.zoneAssumed, outcome: row.outcome.rawValue,
+                            customer: row.lookup?.customerID, flags: row.evidenceFlags)
+                    })
+            }
+            return Self.json(
+                try await legal.operatorRows(number, user: user).map { row in
+                    LegalRowJSON(
+                        position: row.position, rowNumber: row.rowNumber, address: row.address, port: row.port.map(Int.init),
+                        time: row.time?.description,
+                        zoneAssumed: row.zoneAssumed, outcome: nil, customer: nil, flags: nil)
+                })
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        }
+    }
+
+    struct RevealBody: Codable {
+        var field: String
+        var reason: String?
+    }
+
+    func apiLegalReveal(request: Request, context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number"), let customer = context.parameters.get("customer")
+        else { return Self.jsonError("not found", status: .notFound) }
+        guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        guard let reveal = try? JSONDecoder().decode(RevealBody.self, from: Data(body.readableBytesView)) else {
+            return Self.jsonError("expected {\"field\": …, \"reason\": …}", status: .badRequest)
+        }
+        do {
+            let value = try await legal.reveal(
+                number, customerID: customer, field: reveal.field, reason: reveal.reason ?? "", user: user, at: clock.now())
+            guard let value: String = value else { return Self.jsonError("no such field", status: .notFound) }
+            return Self.json(["field": reveal.field, "value": value] as [String: String])
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        } catch let error as LegalError {
+            return Self.jsonError(error.description, status: .badRequest)
+        }
+    }
+
+    func apiLegalDisclosure(request: Request, context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number"),
+            let customer = context.parameters.get("customer"), let verb = context.parameters.get("verb")
+        else { return Self.jsonError("not found", status: .notFound) }
+        guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
+        let now = clock.now()
+        do {
+            switch verb {
+            case "approve":
+                try await legal.approveDisclosure(number, customerID: customer, user: user, at: now)
+                return Self.json(["approved": customer] as [String: String])
+            case "release":
+                let record = try await legal.releaseDisclosure(number, customerID: customer, user: user, at: now)
+                return Self.json(
+                    LegalDisclosureJSON(
+                        sequence: record.sequence, requestNumber: record.requestNumber, customer: record.customerID, rows: record.rows,
+                        items: record.items,
+                        recipient: record.recipient, basis: record.basis, proposedBy: record.proposedBy, approvedBy: record.approvedBy,
+                        releasedAt: record.releasedAt.description))
+            default:
+                return Self.jsonError("not found", status: .notFound)
+            }
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        } catch let error as LegalError {
+            return Self.jsonError(error.description, status: .conflict)
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import ArgumentParser
+import Foundation
+import MoguraCore
+import MoguraLegal
+import MoguraResolve
+import MoguraStore
+
+struct LegalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "legal",
+        abstract: "The legal track (法規対応): import claim lists, send sender inquiries, watch deadlines.",
+        discussion: """
+            Every command that reads or changes a request acts as a staff member named with --as, who must hold \
+            legal-lead or legal-agent; what it does is written to the audit chain under that name. docs/legal.md \
+            describes the request kinds, the deadlines and bulk mode.
+
+            Examples:
+              mogura legal import claims.xlsx --claimant "Example Films" --requester "株式会社エグザンプル" \\
+                  --rights "著作権（送信可能化権）" --item 氏名又は名称 --item 住所 --fee-per-id 5000 --as alice
+              mogura legal list --as alice
+              mogura legal show LR-2026-000001 --as alice
+              mogura legal send-inquiries LR-2026-000001 --out letters/ --pdf --as alice
+              mogura legal watch                                  # from cron: reminders and missed deadlines
+              mogura legal keygen --id k2026 >> /etc/mogura/legal.keys
+              mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
+            """,
+        subcommands: [Import.self, List.self, Show.self, SendInquiries.self, Watch.self, Keygen.self, Holidays.self])
+
+    /// The staff member `login`, who must be legal staff.
+    static func staff(_ login: String, in store: SQLStore) async throws -> StaffUser {
+        guard let user = try await store.user(login)?.user else { throw CommandError("there is no staff account \(login)") }
+        guard user.seesLegalTrack, user.disabledAt == nil else {
+            throw CommandError("\(login) is not legal staff (legal-lead or legal-agent) or is disabled")
+        }
+        return user
+    }
+
+    static func desk(_ store: SQLStore) throws -> LegalDesk {
+        LegalDesk(
+            store: store, calendar: try LegalCalendar.standard(),
+            renderer: LegalDocumentRenderer(
+                organization: ProcessInfo.processInfo.environment["MOGURA_ORGANIZATION"] ?? "Example Hosting",
+                contact: ProcessInfo.processInfo.environment["MOGURA_LEGAL_CONTACT"] ?? "abuse@example.net"),
+            cipher: try? FieldCipher.fromEnvironment())
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a claimant's list (CSV or XLSX) as a new request: rows read, resolved, de-duplicated and grouped.")
+        @Argument(help: ArgumentHelp("The list: CSV (UTF-8 or Shift_JIS) or XLSX.", valueName: "file")) var file: String
+        @Option(help: "The request number (default: the next LR-<year>-NNNNNN).") var number: String?
+        @Option(help: ArgumentHelp("disclosure-request, disclosure-order, …", valueName: "kind")) var kind = "disclosure-request"
+        @Option(help: "The claimant, for de-duplication across their requests.") var claimant: String
+        @Option(help: "The requester as the subscriber may see them.") var requester: String
+        @Option(help: "The rights said to be infringed.") var rights: String
+        @Option(name: .customLong("item"), help: "Sender information requested (repeatable).") var items: [String] = []
+        @Option(help: "Yen per ID (row read and not a duplicate).") var feePerId = 0
+        @Option(name: .customLong("as"), help: "The legal staff member importing.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            guard let kind = LegalRequestKind(rawValue: kind) else {
+                throw ValidationError("unknown kind \(kind); known: \(LegalRequestKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw CommandError("\(file): cannot be read") }
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let number: String
+                if let given = self.number { number = given } else { number = try await LegalCommand.nextNumber(database) }
+                let index = InventoryIndex(try await database.loadInventory())
+                let summary: LegalImportSummary
+                do {
+                    summary = try await LegalCommand.desk(database).importClaimList(
+                        Array(bytes), name: (file as NSString).lastPathComponent, number: number, kind: kind, claimant: claimant,
+                        requesterShownAs: requester, rights: rights, items: items, feePerID: feePerId, index: index, user: user, now: .now())
+                } catch let error as LegalError {
+                    throw CommandError(error.description)
+                }
+                print("Imported \(summary.rows) rows as \(number):")
+                for outcome in RowOutcome.allCases { print("  \(outcome.rawValue): \(summary.counts[outcome] ?? 0)") }
+                print("  \(summary.groups.count) subscribers; \(summary.billableIDs) IDs, fee \(summary.fee) JPY")
+                print("Next: mogura legal send-inquiries \(number) --as \(login)")
+            }
+        }
+    }
+
+    static func nextNumber(_ store: SQLStore) async throws -> String {
+        let year = CivilDate(Timestamp.now(), offsetSeconds: 9 * 3_600).year
+        let prefix = "LR-\(year)-"
+        let used = try await store.legalRequests(includeClosed: true, limit: 1_000_000).compactMap { row in
+            row.number.hasPrefix(prefix) ? Int(row.number.dropFirst(prefix.count)) : nil
+        }
+        let next = (used.max() ?? 0) + 1
+        return prefix + String(repeating: "0", count: max(0, 6 - String(next).count)) + String(next)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List requests, most recently changed first.")
+        @Flag(help: "Include closed and withdrawn requests.") var all = false
+        @Option(name: .customLong("as"), help: "The legal staff member asking.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                _ = try await database.appendAudit(AuditDraft(actor: user.actor, action: "legal.list", objectType: "legal_request"))
+                let requests = try await database.legalRequests(includeClosed: all, limit: 500)
+                if requests.isEmpty { print("No requests.") }
+                for request in requests {
+                    print("\(request.number)  \(request.kind)  \(request.state)  \(request.claimant ?? "-")  \(request.updatedAt)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a request: state, counts, subscribers, documents, deadlines.")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(name: .customLong("as"), help: "The legal staff member asking.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let desk = try LegalCommand.desk(database)
+                let (id, request): (Int64, LegalRequest)
+                do { (id, request) = try await desk.request(number, user: user) } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                let rows = try await desk.rows(number, user: user)
+                print("\(request.number)  \(request.kind.rawValue) (\(request.kind.title.japanese))  state \(request.state)")
+                print("claimant \(request.claimant ?? "-"); shown to subscribers as \(request.requesterShownAs ?? "-"); basis \(request.legalBasis)")
+                let counts = Dictionary(grouping: rows, by: \.outcome).mapValues(\.count)
+                print("rows \(rows.count): " + RowOutcome.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+                print("subscribers \(request.subscriberNames.count); IDs \(request.billableIDs) × \(request.feePerID) JPY")
+                for document in try await database.legalDocuments(requestID: id) {
+                    print("document \(document.id): \(document.template)@\(document.version) → \(document.recipient) sha256 \(document.sha256)")
+                }
+                for deadline in try await database.legalDeadlines(requestID: id) {
+                    print("deadline \(deadline.ruleID): due \(deadline.dueAt) (\(deadline.status))")
+                }
+                for proposal in request.proposals {
+                    print(
+                        "disclosure of \(proposal.customerID): approvals \(proposal.approvals.map(\.login).joined(separator: ", "))"
+                            + (DisclosureGate.missing(proposal).map { "; missing: \($0)" } ?? "; ready"))
+                }
+            }
+        }
+    }
+
+    struct SendInquiries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render one 意見照会書 per subscriber, keep them, start the reply deadline, and wait for the senders.")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: ArgumentHelp("When the inquiries are delivered (the reply period counts from it); default now.", valueName: "time"))
+        var delivered: String?
+        @Option(help: ArgumentHelp("Also write each document here as HTML.", valueName: "directory"))
+        var out: String?
+        @Flag(help: "With --out, also print each document to PDF through headless Chromium (about a second each).") var pdf = false
+        @Option(name: .customLong("as"), help: "The legal staff member sending.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let deliveredAt = try delivered.map { try TimestampParser().parse($0).timestamp } ?? .now()
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let documents: [RenderedDocument]
+                do {
+                    documents = try await LegalCommand.desk(database).sendOpinionInquiries(number, user: user, issued: .now(), delivered: deliveredAt)
+                } catch let error as LegalError {
+                    throw CommandError(error.description)
+                } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                print("Rendered \(documents.count) 意見照会書 for \(number); the request waits for the senders' answers.")
+                guard let out else { return }
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let printer = pdf ? ChromiumPrinter() : nil
+                if pdf && printer == nil { throw CommandError("--pdf needs Chromium (/usr/bin/chromium, or MOGURA_CHROMIUM)") }
+                for document in documents {
+                    let base = (out as NSString).appendingPathComponent("\(number)-\(document.recipient)")
+                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: base + ".html"))
+                    if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
+                }
+                print("Written to \(out)\(printer == nil ? " (HTML)" : " (HTML and PDF)").")
+            }
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Raise due reminders and escalate missed deadlines, once each (run from cron or a timer).")
+        @Option(help: ArgumentHelp("Evaluate as of this time instead of now (for a test or a replay).", valueName: "time")) var now: String?
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let time = try now.map { try TimestampParser().parse($0).timestamp } ?? .now()
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                // Every pending deadline whose longest reminder window has opened.
+                let pending = try await database.legalDeadlines(pendingBefore: time.adding(seconds: 31 * 86_400), limit: 10_000)
+                var raised = 0
+                for row in pending {
+                    guard let id = row.id else { continue }
+                    var deadlines = [try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))]
+                    for event in DeadlineWatch.evaluate(&deadlines, now: time) {
+                        let name: String
+                        switch event {
+                        case .reminder(_, let before):
+                            name = "reminder"; print("reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left")
+                        case .missed: name = "missed"; print("MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated")
+                        }
+                        try await database.updateLegalDeadline(
+                            id, status: deadlines[0].status.rawValue, payload: try LegalDesk.json(deadlines[0]), event: name, actor: "legal-watch",
+                            at: time)
+                        raised += 1
+                    }
+                }
+                print("Deadline watch at \(time): \(pending.count) pending, \(raised) event(s) raised.")
+            }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a new key line for subscriber data (id=base64); put it first in the keyring file to rotate.")
+        @Option(help: "The key's id (letters, digits, - and _).") var id = "k\(CivilDate(Timestamp.now(), offsetSeconds: 0).year)"
+
+        func run() throws { print(FieldCipher.newKeyLine(id: id)) }
+    }
+
+    struct Holidays: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the Japanese holiday table in use (CSV date,name), to review or to edit for MOGURA_LEGAL_HOLIDAYS.")
+        @Option(help: "Only this year.") var year: Int?
+
+        func run() throws {
+            let calendar = try LegalCalendar.standard()
+            print("date,name")
+            for (date, name) in calendar.japaneseHolidays.sorted(by: { $0.key < $1.key }) where year == nil || date.year == year {
+                print("\(date),\(name)")
+            }
+        }
+    }
+}

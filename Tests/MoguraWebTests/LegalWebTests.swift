@@ -1,0 +1,134 @@
+import Foundation
+import MoguraCore
+import MoguraLegal
+import MoguraStore
+import MoguraTesting
+import MoguraWeb
+import NIOHTTP1
+import Testing
+
+/// The legal track through the real web server: pages and API answer 404 to everyone but legal staff (the same
+/// page as for a request that does not exist), a network operator sees rows to look up and nothing of the
+/// requester, the claim or the result, a reveal needs a reason, the two-approval rule holds through the API, and
+/// the audit chain records each view, refusal and reveal.
+@Suite("Legal track on the web", .serialized)
+struct LegalWebTests {
+    @Test func pagesAndAPIAreForLegalStaffOnly() async throws {
+        try await WebFixture.with { fixture in
+            let subscriber = try await fixture.seedLegalRequest()
+            let number = "LR-2026-000001"
+            let agent = try await fixture.client(as: "agent")
+            let boss = try await fixture.client(as: "boss")
+            let noc = try await fixture.client(as: "noc")
+            let lead = try await fixture.client(as: "lead")
+
+            // Terms-of-service agent and admin: 404 everywhere, and the same page as for a missing request.
+            for client in [agent, boss] {
+                for path in ["/legal/", "/legal/\(number)", "/legal/\(number)/lookup", "/legal/\(number)/documents/1"] {
+                    #expect(try await client.get(path).status == 404, "\(path)")
+                }
+            }
+            let missing = try await agent.get("/legal/LR-2026-999999")
+            #expect(try await agent.get("/legal/\(number)").body == missing.body.replacingOccurrences(of: "LR-2026-999999", with: number))
+            let agentCSRF = try #require(WebClient.csrf(in: try await agent.get("/queue").body))
+            #expect(
+                try await agent.post(
+                    "/legal/\(number)/subjects/\(subscriber)/reveal", form: [("csrf", agentCSRF), ("field", "name"), ("reason", "curious")]
+                )
+                .status == 404)
+
+            // The network operator: the lookup page with addresses, ports and times; not the request page.
+            #expect(try await noc.get("/legal/\(number)").status == 404)
+            let lookup = try await noc.get("/legal/\(number)/lookup")
+            #expect(lookup.status == 200 && lookup.body.contains("id=\"lookup-rows\"") && lookup.body.contains("198.51.100."))
+            for secret in ["Example Films", "株式会社エグザンプル", "著作権", "resolved", "作品", subscriber] {
+                #expect(!lookup.body.contains(secret), "the operator must not see \(secret)")
+            }
+
+            // The legal lead: the request, its rows, masked subscriber data; a reveal needs a reason.
+            let page = try await lead.get("/legal/\(number)")
+            #expect(page.status == 200 && page.body.contains("Example Films") && page.body.contains("山＊ 太＊") && !page.body.contains("山田"))
+            let csrf = try #require(WebClient.csrf(in: page.body))
+            let refused = try await lead.post(
+                "/legal/\(number)/subjects/\(subscriber)/reveal", form: [("csrf", csrf), ("field", "name"), ("reason", "")])
+            #expect(refused.status == 400 && refused.body.contains("a reveal needs a reason"))
+            let revealed = try await lead.post(
+                "/legal/\(number)/subjects/\(subscriber)/reveal", form: [("csrf", csrf), ("field", "name"), ("reason", "回答書の照合")])
+            #expect(revealed.status == 200 && revealed.body.contains("id=\"revealed\">山田 太郎<"))
+            #expect(try await lead.get("/legal/").body.contains(number))
+
+            // The audit chain: views, the operator's lookup view, the refusals, the reveal with its reason.
+            let events = try await fixture.store.auditEvents(after: 0, limit: 10_000)
+            #expect(events.contains { $0.action == "legal.view" && $0.actor == "user:lead" })
+            #expect(events.contains { $0.action == "legal.lookup.view" && $0.actor == "user:noc" })
+            #expect(events.contains { $0.action == "legal.access.denied" && $0.actor == "user:agent" })
+            #expect(events.contains { $0.action == "legal.access.denied" && $0.actor == "user:boss" })
+            let reveals = events.filter { $0.action == "legal.pii.reveal" }
+            #expect(reveals.count == 1 && reveals[0].actor == "user:lead" && reveals[0].details.contains("回答書の照合"))
+            #expect(try await fixture.store.verifyAuditChain().isIntact)
+            // None of it in the terms-of-service agent's audit page.
+            let agentAudit = try await agent.get("/audit").body
+            #expect(!agentAudit.contains("legal.") && !agentAudit.contains(number))
+        }
+    }
+
+    @Test func theAPIKeepsTheTwoApprovalRuleAndTheRolesAndNeedsAReason() async throws {
+        try await WebFixture.with { fixture in
+            let subscriber = try await fixture.seedLegalRequest()
+            let number = "LR-2026-000001"
+            var tokens: [String: String] = [:]
+            for login in ["agent", "boss", "noc", "lead", "lead2", "clerk"] {
+                let token = APITokens.make()
+                _ = try await fixture.store.createAPIToken(
+                    login: login, name: "test", tokenHash: APITokens.hash(token), scopes: Set(APIScope.allCases), expires: nil, actor: "test",
+                    at: .now())
+                tokens[login] = token
+            }
+            let client = WebClient(base: fixture.base)
+            func call(_ method: String, _ path: String, as login: String, json: String? = nil) async throws -> WebClient.Answer {
+                try await client.send(
+                    path, method: .init(rawValue: method), body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json",
+                    headers: [("Authorization", "Bearer \(tokens[login]!)")])
+            }
+            let base = "/api/v1/legal/requests"
+            for login in ["agent", "boss"] {
+                #expect(try await call("GET", base, as: login).status == 404)
+                #expect(try await call("GET", "\(base)/\(number)", as: login).status == 404)
+                #expect(try await call("GET", "\(base)/\(number)/rows", as: login).status == 404)
+                #expect(
+                    try await call("POST", "\(base)/\(number)/subjects/\(subscriber)/reveal", as: login, json: #"{"field":"name","reason":"x y z"}"#)
+                        .status == 404)
+                #expect(try await call("POST", "\(base)/\(number)/disclosures/\(subscriber)/approve", as: login).status == 404)
+            }
+            // The operator's rows carry no outcome, subscriber or flags; legal staff's do.
+            let operatorRows = try await call("GET", "\(base)/\(number)/rows", as: "noc")
+            #expect(operatorRows.status == 200 && !operatorRows.body.contains("\"outcome\"") && !operatorRows.body.contains("\"customer\""))
+            #expect(operatorRows.body.contains("\"address\""))
+            #expect(try await call("GET", "\(base)/\(number)", as: "noc").status == 404)
+            #expect(try await call("GET", "\(base)/\(number)/rows", as: "lead").body.contains("\"outcome\""))
+
+            // A reveal without a reason: 400.
+            #expect(try await call("POST", "\(base)/\(number)/subjects/\(subscriber)/reveal", as: "clerk", json: #"{"field":"name"}"#).status == 400)
+            let revealed = try await call(
+                "POST", "\(base)/\(number)/subjects/\(subscriber)/reveal", as: "clerk", json: #"{"field":"address","reason":"宛先の確認"}"#)
+            #expect(revealed.status == 200 && revealed.body.contains("東京都千代田区"))
+
+            // The proposal (by lead) needs two different legal staff, one a lead other than the proposer.
+            let release = "\(base)/\(number)/disclosures/\(subscriber)/release"
+            let approve = "\(base)/\(number)/disclosures/\(subscriber)/approve"
+            #expect(try await call("POST", approve, as: "lead").status == 200)
+            #expect(try await call("POST", approve, as: "lead").status == 409, "the same person twice")
+            let early = try await call("POST", release, as: "lead")
+            #expect(early.status == 409 && early.body.contains("1 of 2 approvals"))
+            #expect(try await call("POST", approve, as: "clerk").status == 200)
+            let stillMissing = try await call("POST", release, as: "clerk")
+            #expect(stillMissing.status == 409 && stillMissing.body.contains("legal lead other than the proposer"))
+            #expect(try await call("GET", "\(base)/\(number)", as: "lead").body.contains("legal lead other than the proposer"))
+            #expect(try await call("POST", approve, as: "lead2").status == 200)
+            let released = try await call("POST", release, as: "lead2")
+            #expect(released.status == 200 && released.body.contains("\"approved_by\":[\"lead\",\"clerk\",\"lead2\"]"))
+            let id = try #require(try await fixture.store.legalRequest(number: number)?.id)
+            #expect(try await fixture.store.disclosures(requestID: id).count == 1)
+        }
+    }
+}
