@@ -58,6 +58,8 @@ enum LegalBench {
             fixture.assignments.append(Assignment(serviceID: "fs\(n)", resource: .prefix(try! IPPrefix("\(address)/32"))))
         }
         let index = InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments)
+        let list = fixture.xlsx
+        let now = fixture.now
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let lead = StaffUser(login: "bench", displayName: "Bench", roles: [.legalLead])
@@ -73,10 +75,10 @@ enum LegalBench {
                         store: store, calendar: try LegalCalendar.standard(), renderer: LegalDocumentRenderer(organization: "Mogura", contact: "x"))
                     let started = DispatchTime.now().uptimeNanoseconds
                     let summary = try await desk.importClaimList(
-                        fixture.xlsx, name: "list.xlsx", number: "LR-2026-000001", claimant: "Example Films", requesterShownAs: "R",
-                        rights: "著作権", items: ["氏名又は名称"], index: index, user: lead, now: fixture.now)
+                        list, name: "list.xlsx", number: "LR-2026-000001", claimant: "Example Films", requesterShownAs: "R",
+                        rights: "著作権", items: ["氏名又は名称"], index: index, user: lead, now: now)
                     let middle = DispatchTime.now().uptimeNanoseconds
-                    let documents = try await desk.sendOpinionInquiries("LR-2026-000001", user: lead, issued: fixture.now, delivered: fixture.now)
+                    let documents = try await desk.sendOpinionInquiries("LR-2026-000001", user: lead, issued: now, delivered: now)
                     let done = DispatchTime.now().uptimeNanoseconds
                     return (Double(middle - started) / 1e9, Double(done - middle) / 1e9, (summary.groups.count, documents.count))
                 }
