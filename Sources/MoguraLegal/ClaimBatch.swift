@@ -18,6 +18,50 @@ public enum RowOutcome: String, Hashable, Sendable, Codable, CaseIterable {
     case duplicate
 }
 
+/// What is decided for one row (`legal-track.md` §9.3): each row has its own outcome, as courts decide per row.
+public struct RowDecision: Hashable, Sendable, Codable {
+    public enum Outcome: String, Hashable, Sendable, Codable, CaseIterable {
+        /// 開示: the subscriber's identity is released for this row (through the two-approval rule).
+        case disclose
+        /// 不開示: refused (e.g. the subscriber objects and no court ordered it).
+        case refuse
+        /// 不存在: no logs for it.
+        case notHeld = "not-held"
+        /// 特定不能: no single subscriber.
+        case notIdentifiable = "not-identifiable"
+        /// Not ours: referred to the responsible provider.
+        case referred
+        /// The court excluded it.
+        case excludedByCourt = "excluded-by-court"
+        case withdrawn
+    }
+
+    public var outcome: Outcome
+    public var reason: String
+    public var decidedBy: String
+    public var decidedAt: Timestamp
+
+    public init(outcome: Outcome, reason: String, decidedBy: String, decidedAt: Timestamp) {
+        self.outcome = outcome
+        self.reason = reason
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+    }
+
+    /// `開示`, `不開示`, … for documents.
+    public var japanese: String {
+        switch outcome {
+        case .disclose: "開示"
+        case .refuse: "不開示"
+        case .notHeld: "不存在"
+        case .notIdentifiable: "特定不能"
+        case .referred: "他の事業者への照会を要す"
+        case .excludedByCourt: "裁判所により除外"
+        case .withdrawn: "取下げ"
+        }
+    }
+}
+
 /// A lookup as recorded for later testimony: what was asked, what the inventory answered, by whom, when.
 public struct RowLookup: Hashable, Sendable, Codable {
     public var address: String
@@ -59,6 +103,8 @@ public struct ResolvedRow: Hashable, Sendable, Codable {
     /// Flags on the row's worth as evidence (handshake-only, unchoke-only, zone assumed, no seconds, no port,
     /// outside retention, …), for the reviewer.
     public var evidenceFlags: [String]
+    /// The decision on the row, once made.
+    public var decision: RowDecision?
     public init(
         row: ClaimRow, outcome: RowOutcome, reason: String, lookup: RowLookup? = nil, duplicateOf: String? = nil, evidenceFlags: [String] = []
     ) {
@@ -68,6 +114,7 @@ public struct ResolvedRow: Hashable, Sendable, Codable {
         self.lookup = lookup
         self.duplicateOf = duplicateOf
         self.evidenceFlags = evidenceFlags
+        self.decision = nil
     }
 
     /// Whether the row counts as an ID for fees (read and not a duplicate).

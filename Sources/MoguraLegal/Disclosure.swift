@@ -159,6 +159,20 @@ public struct Warrant: Hashable, Sendable, Codable {
     }
 }
 
+/// One item a police inquiry asks for: what, its class, and what was answered.
+public struct PoliceInquiryItem: Hashable, Sendable, Codable {
+    public var label: String
+    public var itemClass: InquiryItemClass
+    public var answer: String?
+    public var answeredBy: String?
+    public var answeredAt: Timestamp?
+
+    public init(label: String, itemClass: InquiryItemClass) {
+        self.label = label
+        self.itemClass = itemClass
+    }
+}
+
 /// The rule for answering police: an item under 通信の秘密 is never answered to a 捜査関係事項照会 without a
 /// warrant. It is a rule of the data, not a permission: no role, approval or setting lifts it.
 public enum PoliceAnswerRule {

@@ -94,6 +94,7 @@ public struct LegalDesk: Sendable {
         rights: String, items: [String], feePerID: Int = 0, index: InventoryIndex, user: StaffUser, now: Timestamp
     ) async throws -> LegalImportSummary {
         try await require(.prepare, user, number)
+        guard try await store.legalRequest(number: number) == nil else { throw LegalError("a request numbered \(number) exists already") }
         let rows = try ClaimListReader().read(bytes, name: name)
         let earlier = try await store.legalDedupeKeys(claimant: claimant)
         var batch = ClaimBatch(index: index, actor: user.actor)
@@ -115,12 +116,29 @@ public struct LegalDesk: Sendable {
                 position: position, outcome: row.outcome.rawValue, customerID: row.lookup?.customerID, dedupeKey: row.row.dedupeKey,
                 payload: try Self.json(row))
         }
-        _ = try await store.createLegalRequest(
+        let id = try await store.createLegalRequest(
             LegalRequestRow(
                 number: number, kind: kind.rawValue, state: request.state, claimant: claimant, receivedAt: now, updatedAt: now,
                 payload: try Self.json(request)), items: items, deadlines: [], actor: user.actor)
+        // Hold what the subscribers' rows rest on until the request ends: a day either side of their rows' times.
+        try await store.addLegalHolds(
+            result.groups.map { group in
+                LegalHoldRow(
+                    requestID: id, basis: "internal", customerID: group.customerID, serviceID: group.serviceIDs.first, sources: Self.heldSources,
+                    windowFrom: group.holdFrom.adding(seconds: -86_400), windowTo: group.holdTo.adding(seconds: 86_400), startsAt: now)
+            }, actor: user.actor, at: now)
         return LegalImportSummary(
             number: number, rows: result.rows.count, counts: result.counts, groups: result.groups, billableIDs: result.billableIDs, fee: result.fee)
+    }
+
+    /// What a request's holds keep by default.
+    public static let heldSources = ["access-logs", "nat-logs", "reports"]
+
+    /// Releases a request's holds (when it has ended, or the order that asked for them is lifted).
+    public func releaseHolds(_ number: String, user: StaffUser, at time: Timestamp) async throws -> Int {
+        try await require(.prepare, user, number)
+        let (id, _) = try await request(number, user: user)
+        return try await store.releaseLegalHolds(requestID: id, actor: user.actor, at: time)
     }
 
     /// A request, for legal staff; the view is audited.
@@ -291,6 +309,160 @@ public struct LegalDesk: Sendable {
         var record = try DisclosureGate.release(proposal, into: &register, at: time)
         record.sequence = Int(try await store.appendDisclosure(requestID: id, payload: try Self.json(record), actor: user.actor, at: time))
         return record
+    }
+
+    /// Records a subscriber's answer to the 意見照会 (from the returned 回答書, or no answer by the deadline).
+    public func recordAnswer(_ number: String, customerID: String, answer: SenderAnswer, user: StaffUser, at time: Timestamp) async throws {
+        try await require(.prepare, user, number)
+        let (_, request) = try await self.request(number, user: user)
+        guard request.subscriberNames[customerID] != nil else { throw LegalError("\(customerID) is not a subscriber of \(number)") }
+        var changed = request
+        changed.senderAnswers[customerID] = answer
+        try await save(request, changed, user: user, at: time)
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: time, actor: user.actor, action: "legal.answer.record", objectType: "legal_request", objectID: number,
+                details: try Self.json(["customer": customerID, "answer": answer.kind.rawValue])))
+    }
+
+    /// Proposes a decision for every row from what is known — the row's outcome and its subscriber's answer —
+    /// and stores it: a consenting subscriber's rows are disclosed, an objecting or silent subscriber's refused
+    /// (out of court, silence is not consent), rows without logs 不存在, unidentifiable rows 特定不能, rows not ours
+    /// referred. Staff change single rows with ``decide(_:positions:outcome:reason:user:at:)``.
+    public func decideFromAnswers(_ number: String, user: StaffUser, at time: Timestamp) async throws -> [RowDecision.Outcome: Int] {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        let rows = try await self.rows(number, user: user)
+        var updates: [(position: Int, payload: String)] = []
+        var counts: [RowDecision.Outcome: Int] = [:]
+        for (position, row) in rows.enumerated() where row.outcome != .duplicate && row.outcome != .invalid {
+            let outcome: RowDecision.Outcome
+            let reason: String
+            switch row.outcome {
+            case .resolved:
+                switch row.lookup?.customerID.flatMap({ request.senderAnswers[$0] })?.kind {
+                case .consent?, .partial?: (outcome, reason) = (.disclose, "契約者の同意")
+                case .refuse?: (outcome, reason) = (.refuse, "契約者が開示に同意しない（裁判外）")
+                case .noAnswer?, nil: (outcome, reason) = (.refuse, "契約者の回答なし（同意とは扱わない）")
+                }
+            case .noLogs: (outcome, reason) = (.notHeld, "ログ保存期間経過")
+            case .notIdentifiable: (outcome, reason) = (.notIdentifiable, row.reason)
+            case .notOurs: (outcome, reason) = (.referred, "当社の割当てではない")
+            case .invalid, .duplicate: continue
+            }
+            var decided = row
+            decided.decision = RowDecision(outcome: outcome, reason: reason, decidedBy: user.login, decidedAt: time)
+            updates.append((position, try Self.json(decided)))
+            counts[outcome, default: 0] += 1
+        }
+        try await store.updateLegalItems(requestID: id, items: updates, actor: user.actor, at: time)
+        return counts
+    }
+
+    /// Sets the decision of some rows by hand.
+    public func decide(
+        _ number: String, positions: [Int], outcome: RowDecision.Outcome, reason: String, user: StaffUser, at time: Timestamp
+    )
+        async throws
+    {
+        try await require(.prepare, user, number)
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw LegalError("a decision needs a reason") }
+        let (id, _) = try await self.request(number, user: user)
+        let rows = try await self.rows(number, user: user)
+        var updates: [(position: Int, payload: String)] = []
+        for position in positions {
+            guard rows.indices.contains(position) else { throw LegalError("\(number) has no row at position \(position)") }
+            if outcome == .disclose && rows[position].outcome != .resolved {
+                throw LegalError("row \(rows[position].row.rowNumber) did not resolve to a subscriber; it cannot be disclosed")
+            }
+            var decided = rows[position]
+            decided.decision = RowDecision(outcome: outcome, reason: reason, decidedBy: user.login, decidedAt: time)
+            updates.append((position, try Self.json(decided)))
+        }
+        try await store.updateLegalItems(requestID: id, items: updates, actor: user.actor, at: time)
+    }
+
+    /// Renders and keeps the answer to the requester, with the per-row 別紙 of decisions.
+    public func answerRequester(_ number: String, user: StaffUser, at time: Timestamp) async throws -> RenderedDocument {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        let rows = try await self.rows(number, user: user)
+        let document = try renderer.answerToRequester(request: request, rows: rows, issued: time)
+        _ = try await store.saveLegalDocument(
+            requestID: id, templateID: document.templateID, version: document.templateVersion, recipient: document.recipient,
+            sha256: document.sha256, payload: try Self.json(document), actor: user.actor, at: time)
+        return document
+    }
+
+    /// The next free request number of the year (in JST): `LR-2026-000123`.
+    public func nextNumber(at time: Timestamp) async throws -> String {
+        let prefix = "LR-\(CivilDate(time, offsetSeconds: 9 * 3_600).year)-"
+        let used = try await store.legalRequests(includeClosed: true, limit: 1_000_000).compactMap { row in
+            row.number.hasPrefix(prefix) ? Int(row.number.dropFirst(prefix.count)) : nil
+        }
+        let next = String((used.max() ?? 0) + 1)
+        return prefix + String(repeating: "0", count: max(0, 6 - next.count)) + next
+    }
+
+    /// Registers a request that arrives without a list (a police inquiry, a takedown request, a court order, …).
+    public func createRequest(
+        number: String, kind: LegalRequestKind, externalReference: String?, parties: [LegalParty], items: [PoliceInquiryItem], user: StaffUser,
+        at time: Timestamp
+    ) async throws -> LegalRequest {
+        try await require(.prepare, user, number)
+        guard try await store.legalRequest(number: number) == nil else { throw LegalError("a request numbered \(number) exists already") }
+        var request = LegalRequest(number: number, kind: kind, receivedAt: time, externalReference: externalReference, parties: parties)
+        request.inquiryItems = items
+        _ = try await store.createLegalRequest(
+            LegalRequestRow(
+                number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: time, updatedAt: time,
+                payload: try Self.json(request)), items: [], deadlines: [], actor: user.actor)
+        return request
+    }
+
+    /// Records a warrant shown for the request; a legal lead verifies it (the name is recorded as verifier).
+    public func attachWarrant(_ number: String, warrant: Warrant, user: StaffUser, at time: Timestamp) async throws {
+        try await require(.approve, user, number)
+        guard user.roles.contains(.legalLead) else { throw LegalError("a warrant is verified by a legal lead") }
+        let (_, request) = try await self.request(number, user: user)
+        var changed = request
+        var verified = warrant
+        verified.verifiedBy = user.login
+        changed.warrant = verified
+        try await save(request, changed, user: user, at: time)
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: time, actor: user.actor, action: "legal.warrant.attach", objectType: "legal_request", objectID: number,
+                details: try Self.json(["kind": warrant.kind, "court": warrant.court, "number": warrant.number])))
+    }
+
+    /// Answers one item of a police inquiry. An item under 通信の秘密 is refused without a verified warrant
+    /// (``PoliceAnswerRule``), for every role; the refusal is audited.
+    public func answerPoliceItem(_ number: String, item index: Int, answer: String, user: StaffUser, at time: Timestamp) async throws {
+        try await require(.approve, user, number)
+        guard user.roles.contains(.legalLead) else { throw LegalError("answers to police are approved by a legal lead") }
+        let (_, request) = try await self.request(number, user: user)
+        guard request.kind == .policeInquiry, request.inquiryItems.indices.contains(index) else {
+            throw LegalError("\(number) has no police inquiry item \(index)")
+        }
+        do {
+            try PoliceAnswerRule.check(request.inquiryItems[index].itemClass, warrant: request.warrant)
+        } catch {
+            _ = try await store.appendAudit(
+                AuditDraft(
+                    at: time, actor: user.actor, action: "legal.police.refused", objectType: "legal_request", objectID: number,
+                    details: try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue])))
+            throw error
+        }
+        var changed = request
+        changed.inquiryItems[index].answer = answer
+        changed.inquiryItems[index].answeredBy = user.login
+        changed.inquiryItems[index].answeredAt = time
+        try await save(request, changed, user: user, at: time)
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: time, actor: user.actor, action: "legal.police.answer", objectType: "legal_request", objectID: number,
+                details: try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue])))
     }
 
     func save(_ before: LegalRequest, _ after: LegalRequest, user: StaffUser, at time: Timestamp) async throws {

@@ -83,6 +83,36 @@ public struct LegalDocumentRenderer: Sendable {
         return try render("ja/disclosure/opinion-inquiry", context: context, requestNumber: request.number, recipient: group.customerID)
     }
 
+    /// The answer to the requester (発信者情報開示請求に対するご回答): a summary, and a 別紙 with every row's
+    /// decision in the claimant's numbering. Names are never in it: a disclosure is sent separately, after the
+    /// two-approval rule, as its own record.
+    public func answerToRequester(request: LegalRequest, rows: [ResolvedRow], issued: Timestamp) throws -> RenderedDocument {
+        let decided = rows.filter { $0.decision != nil || $0.outcome == .duplicate || $0.outcome == .invalid }
+        var counts: [String: Int] = [:]
+        let table: [[String: String]] = decided.map { row in
+            let label: String
+            let reason: String
+            switch (row.decision, row.outcome) {
+            case (let decision?, _): (label, reason) = (decision.japanese, decision.reason)
+            case (nil, .duplicate): (label, reason) = ("重複", row.duplicateOf.map { "\($0) と同一" } ?? "")
+            default: (label, reason) = ("形式不備", row.reason)
+            }
+            counts[label, default: 0] += 1
+            return [
+                "claimRow": row.row.rowNumber, "time": row.row.time.map(JapaneseDate.tableTime) ?? "",
+                "address": row.row.address?.description ?? "", "port": row.row.port.map(String.init) ?? "—", "result": label, "reason": reason,
+            ]
+        }
+        let summary: [[String: String]] = counts.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": String($0.value)] }
+        let requester = request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "請求者"
+        let context: [String: Any] = [
+            "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
+            "requester": requester, "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)), "rowCount": String(table.count),
+            "rows": table, "summary": summary,
+        ]
+        return try render("ja/disclosure/answer-to-requester", context: context, requestNumber: request.number, recipient: "requester")
+    }
+
     /// Renders a template with a context.
     /// - Throws: `LegalError` for an unknown template or one that does not parse.
     public func render(_ id: String, context: [String: Any], requestNumber: String, recipient: String) throws -> RenderedDocument {
@@ -184,5 +214,40 @@ public enum BuiltInLegalTemplates {
             </body></html>
             """)
 
-    public static let all = [opinionInquiry]
+    /// 発信者情報開示請求に対するご回答, with the per-row 別紙.
+    public static let answerToRequester = LegalDocumentTemplate(
+        id: "ja/disclosure/answer-to-requester", version: "2026.11", language: "ja", title: "発信者情報開示請求に対するご回答",
+        html: """
+            <!DOCTYPE html>
+            <html lang="ja"><head><meta charset="utf-8"><title>発信者情報開示請求に対するご回答 {{requestNumber}}</title>
+            \(style)
+            </head><body>
+            <p class="right meta">{{issued}}<br>請求番号 {{requestNumber}}</p>
+            <p>{{requester}} 御中</p>
+            <p class="right">{{organization}}</p>
+            <h1>発信者情報開示請求に対するご回答</h1>
+            <p>{{received}}付けで受け付けた発信者情報開示請求（請求番号 {{requestNumber}}）について、下記のとおり回答いたします。各通信の結果は別紙のとおりです。</p>
+            <p>開示する発信者情報は、本書とは別に、所定の手続を経たうえでお送りします。</p>
+            <p class="center">記</p>
+            <table><thead><tr><th>結果</th><th>件数</th></tr></thead><tbody>
+            {{#summary}}<tr><td>{{label}}</td><td>{{count}}</td></tr>
+            {{/summary}}
+            </tbody></table>
+            <p>お問い合わせ先：{{contact}}</p>
+            <p class="right">以上</p>
+            <section class="page">
+            <h2>別紙　通信ごとの回答（{{rowCount}}件、請求番号 {{requestNumber}}）</h2>
+            <p><small>日時はすべて日本時間です。番号は請求書の目録の番号です。</small></p>
+            <table>
+            <thead><tr><th>目録番号</th><th>日時（日本時間）</th><th>IPアドレス</th><th>ポート番号</th><th>結果</th><th>理由</th></tr></thead>
+            <tbody>
+            {{#rows}}<tr><td>{{claimRow}}</td><td>{{time}}</td><td>{{address}}</td><td>{{port}}</td><td>{{result}}</td><td>{{reason}}</td></tr>
+            {{/rows}}
+            </tbody>
+            </table>
+            </section>
+            </body></html>
+            """)
+
+    public static let all = [opinionInquiry, answerToRequester]
 }

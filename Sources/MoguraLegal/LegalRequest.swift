@@ -212,6 +212,36 @@ public struct LegalWorkflow: Sendable {
     }
 }
 
+/// A subscriber's answer to a sender inquiry (意見照会), as recorded from the 回答書.
+public struct SenderAnswer: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        /// 開示に同意する.
+        case consent
+        /// 開示に同意しない.
+        case refuse
+        /// 一部の情報の開示に同意する.
+        case partial
+        /// No answer by the deadline.
+        case noAnswer = "no-answer"
+    }
+
+    public var kind: Kind
+    /// The subscriber's reasons, as written.
+    public var reasons: String
+    /// For a partial consent: the items consented to.
+    public var consentedItems: [String]
+    public var receivedAt: Timestamp
+    public var recordedBy: String
+
+    public init(kind: Kind, reasons: String = "", consentedItems: [String] = [], receivedAt: Timestamp, recordedBy: String) {
+        self.kind = kind
+        self.reasons = reasons
+        self.consentedItems = consentedItems
+        self.receivedAt = receivedAt
+        self.recordedBy = recordedBy
+    }
+}
+
 /// Who takes part in a request.
 public enum LegalPartyRole: String, Hashable, Sendable, Codable, CaseIterable {
     case requester, agent, police, prosecutor, court, otherProvider = "other-provider", subscriber, barAssociation = "bar-association",
@@ -266,6 +296,12 @@ public struct LegalRequest: Hashable, Sendable, Codable {
     public var subscriberNames: [String: String] = [:]
     /// Disclosures proposed and their approvals.
     public var proposals: [DisclosureProposal] = []
+    /// The subscribers' answers to the 意見照会, by customer id.
+    public var senderAnswers: [String: SenderAnswer] = [:]
+    /// For a police inquiry: each item asked for, classed, and its answer.
+    public var inquiryItems: [PoliceInquiryItem] = []
+    /// A warrant shown for the request, once verified.
+    public var warrant: Warrant?
     /// Fee per ID, and the IDs charged.
     public var feePerID = 0
     public var billableIDs = 0

@@ -378,6 +378,28 @@ enum Schema {
                 """,
             ]
         },
+        Migration(version: 8, name: "legal track: preservation holds") { engine in
+            let id = engine.identityColumn
+            return [
+                """
+                CREATE TABLE legal_holds (
+                    id \(id),
+                    request_id BIGINT NOT NULL REFERENCES legal_requests(id),
+                    basis TEXT NOT NULL,
+                    customer_id TEXT,
+                    service_id TEXT,
+                    sources TEXT NOT NULL,
+                    window_from BIGINT NOT NULL,
+                    window_to BIGINT NOT NULL,
+                    starts_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    released_at BIGINT,
+                    released_by TEXT)
+                """,
+                "CREATE INDEX legal_holds_customer ON legal_holds(customer_id, released_at)",
+                "CREATE INDEX legal_holds_request ON legal_holds(request_id)",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -180,6 +180,24 @@ extension SQLStore {
         }
     }
 
+    /// Replaces some rows' payloads (decisions), audited as one `legal.decision` event.
+    public func updateLegalItems(requestID: Int64, items: [(position: Int, payload: String)], actor: String, at time: Timestamp) async throws {
+        try await transaction { database in
+            for item in items {
+                try await database.raw(
+                    """
+                    UPDATE legal_rows SET payload = \(bind: item.payload)
+                    WHERE request_id = \(bind: requestID) AND position = \(bind: item.position)
+                    """
+                ).run()
+            }
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.decision", objectType: "legal_request", objectID: String(requestID),
+                    details: JSONText.encode(["rows": String(items.count)])), in: database)
+        }
+    }
+
     /// The de-duplication keys of a claimant's stored rows, with where each first appeared (`LR-…#row`).
     public func legalDedupeKeys(claimant: String) async throws -> [String: String] {
         try await session { database in
@@ -340,6 +358,15 @@ extension SQLStore {
         }
     }
 
+    /// The subscribers of a request whose personal data is stored.
+    public func legalSubjectCustomers(requestID: Int64) async throws -> [String] {
+        try await session { database in
+            try await self.rows(database, "SELECT customer_id FROM legal_subjects WHERE request_id = \(bind: requestID) ORDER BY customer_id").map {
+                try $0.string("customer_id")
+            }
+        }
+    }
+
     /// A subscriber's encrypted fields (JSON), or nil.
     public func legalSubject(requestID: Int64, customerID: String) async throws -> String? {
         try await session { database in
@@ -372,6 +399,7 @@ public protocol LegalRecordStore: Sendable {
     func updateLegalRequest(number: String, from: String, to: String, payload: String, actor: String, at time: Timestamp) async throws -> Bool
     func legalItems(requestID: Int64, offset: Int, limit: Int) async throws -> [LegalItemRow]
     func legalDedupeKeys(claimant: String) async throws -> [String: String]
+    func updateLegalItems(requestID: Int64, items: [(position: Int, payload: String)], actor: String, at time: Timestamp) async throws
     func legalDeadlines(pendingBefore time: Timestamp, limit: Int) async throws -> [LegalDeadlineRow]
     func legalDeadlines(requestID: Int64) async throws -> [LegalDeadlineRow]
     func addLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp) async throws -> Int64
@@ -386,7 +414,165 @@ public protocol LegalRecordStore: Sendable {
     func disclosures(requestID: Int64?) async throws -> [(sequence: Int64, payload: String)]
     func saveLegalSubject(requestID: Int64, customerID: String, sealedFields: String, actor: String, at time: Timestamp) async throws
     func legalSubject(requestID: Int64, customerID: String) async throws -> String?
+    func legalSubjectCustomers(requestID: Int64) async throws -> [String]
+    func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws
+    func legalHolds(requestID: Int64?) async throws -> [LegalHoldRow]
+    func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int
+    func purgeCandidates(receivedBefore cutoff: Timestamp, limit: Int) async throws -> [PurgeCandidate]
+    func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
 }
 
 extension SQLStore: LegalRecordStore {}
+
+/// A preservation hold as stored: what it covers (a subscriber, log sources, a time window) and for how long.
+public struct LegalHoldRow: Hashable, Sendable {
+    public var id: Int64?
+    public var requestID: Int64
+    /// `erasure-prohibition-order`, `voluntary`, `crpc-197-3`, `us-2703f`, `litigation`, `internal`.
+    public var basis: String
+    public var customerID: String?
+    public var serviceID: String?
+    /// Log sources held (JSON list): `access-logs`, `nat-logs`, `mail-logs`, `reports`, …
+    public var sources: [String]
+    public var windowFrom: Timestamp
+    public var windowTo: Timestamp
+    public var startsAt: Timestamp
+    /// nil: until released (the request's end).
+    public var expiresAt: Timestamp?
+    public var releasedAt: Timestamp?
+    public var releasedBy: String?
+
+    public init(
+        id: Int64? = nil, requestID: Int64, basis: String, customerID: String?, serviceID: String?, sources: [String], windowFrom: Timestamp,
+        windowTo: Timestamp, startsAt: Timestamp, expiresAt: Timestamp? = nil, releasedAt: Timestamp? = nil, releasedBy: String? = nil
+    ) {
+        self.id = id
+        self.requestID = requestID
+        self.basis = basis
+        self.customerID = customerID
+        self.serviceID = serviceID
+        self.sources = sources
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.startsAt = startsAt
+        self.expiresAt = expiresAt
+        self.releasedAt = releasedAt
+        self.releasedBy = releasedBy
+    }
+
+    /// Whether the hold is in force at `time`.
+    public func isActive(at time: Timestamp) -> Bool {
+        releasedAt == nil && startsAt <= time && (expiresAt.map { time < $0 } ?? true)
+    }
+
+    /// Whether the hold covers data of `customerID` from `time`.
+    public func covers(customerID: String?, at time: Timestamp) -> Bool {
+        (self.customerID == nil || self.customerID == customerID) && windowFrom <= time && time <= windowTo
+    }
+}
+
+/// A stored raw report (a blob) old enough for the retention purge, with whose it is.
+public struct PurgeCandidate: Hashable, Sendable {
+    public var hash: ContentHash
+    /// The newest report that uses the blob.
+    public var newest: Timestamp
+    /// The customers of the cases its reports are in (empty: in no case).
+    public var customerIDs: [String]
+}
+
+extension SQLStore {
+    /// Applies holds in one transaction, each audited as `legal.hold.apply`.
+    public func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws {
+        guard !holds.isEmpty else { return }
+        try await transaction { database in
+            var drafts: [AuditDraft] = []
+            for hold in holds {
+                let inserted = try await self.rows(
+                    database,
+                    """
+                    INSERT INTO legal_holds (request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at)
+                    VALUES (\(bind: hold.requestID), \(bind: hold.basis), \(bind: hold.customerID), \(bind: hold.serviceID),
+                            \(bind: JSONText.encode(hold.sources)), \(bind: hold.windowFrom.microseconds), \(bind: hold.windowTo.microseconds),
+                            \(bind: hold.startsAt.microseconds), \(bind: hold.expiresAt?.microseconds))
+                    RETURNING id
+                    """)
+                let id = try inserted.first?.int64("id") ?? 0
+                drafts.append(
+                    AuditDraft(
+                        at: time, actor: actor, action: "legal.hold.apply", objectType: "legal_hold", objectID: String(id),
+                        details: JSONText.encode(["basis": hold.basis, "request": String(hold.requestID)])))
+            }
+            try await self.appendAudits(drafts, in: database)
+        }
+    }
+
+    /// Holds of one request, or every hold not released (`requestID` nil).
+    public func legalHolds(requestID: Int64?) async throws -> [LegalHoldRow] {
+        try await session { database in
+            let filter: SQLQueryString = requestID.map { "WHERE request_id = \(bind: $0)" } ?? "WHERE released_at IS NULL"
+            return try await self.rows(
+                database,
+                """
+                SELECT id, request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at, released_at,
+                       released_by FROM legal_holds \(filter) ORDER BY id
+                """
+            ).map { row in
+                LegalHoldRow(
+                    id: try row.int64("id"), requestID: try row.int64("request_id"), basis: try row.string("basis"),
+                    customerID: try row.optionalString("customer_id"), serviceID: try row.optionalString("service_id"),
+                    sources: (try? JSONText.decode([String].self, from: try row.string("sources"))) ?? [],
+                    windowFrom: Timestamp(microseconds: try row.int64("window_from")), windowTo: Timestamp(microseconds: try row.int64("window_to")),
+                    startsAt: Timestamp(microseconds: try row.int64("starts_at")), expiresAt: try row.optionalTimestamp("expires_at"),
+                    releasedAt: try row.optionalTimestamp("released_at"), releasedBy: try row.optionalString("released_by"))
+            }
+        }
+    }
+
+    /// Releases a request's holds, audited as `legal.hold.release`.
+    /// - Returns: how many were released.
+    public func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int {
+        try await transaction { database in
+            let released = try await self.rows(
+                database,
+                """
+                UPDATE legal_holds SET released_at = \(bind: time.microseconds), released_by = \(bind: actor)
+                WHERE request_id = \(bind: requestID) AND released_at IS NULL RETURNING id
+                """)
+            if !released.isEmpty {
+                _ = try await self.appendAudit(
+                    AuditDraft(
+                        at: time, actor: actor, action: "legal.hold.release", objectType: "legal_request", objectID: String(requestID),
+                        details: JSONText.encode(["holds": String(released.count)])), in: database)
+            }
+            return released.count
+        }
+    }
+
+    /// Raw reports (blobs not yet purged) whose newest report arrived before `cutoff`, with their cases' customers.
+    public func purgeCandidates(receivedBefore cutoff: Timestamp, limit: Int = 10_000) async throws -> [PurgeCandidate] {
+        try await session { database in
+            let rows = try await self.rows(
+                database,
+                """
+                SELECT r.raw_sha256 AS hash, MAX(r.received_at) AS newest FROM reports r JOIN blobs b ON b.sha256 = r.raw_sha256
+                WHERE b.tombstoned_at IS NULL GROUP BY r.raw_sha256 HAVING MAX(r.received_at) < \(bind: cutoff.microseconds)
+                ORDER BY newest LIMIT \(bind: limit)
+                """)
+            var candidates: [PurgeCandidate] = []
+            for row in rows {
+                guard let hash = ContentHash(hex: try row.string("hash")) else { continue }
+                let customers = try await self.rows(
+                    database,
+                    """
+                    SELECT DISTINCT c.customer_id FROM reports r JOIN cases c ON c.id = r.case_id
+                    WHERE r.raw_sha256 = \(bind: hash.hex) AND c.customer_id IS NOT NULL
+                    """
+                ).map { try $0.string("customer_id") }
+                candidates.append(
+                    PurgeCandidate(hash: hash, newest: Timestamp(microseconds: try row.int64("newest")), customerIDs: customers.sorted()))
+            }
+            return candidates
+        }
+    }
+}

@@ -21,6 +21,11 @@ extension WebServer {
 
         let api = router.group("/api/v1/legal").add(middleware: APITokenMiddleware(server: self))
         api.get("/requests") { _, context in try await self.apiLegalRequests(context: context) }
+        api.post("/requests") { request, context in try await self.apiLegalCreate(request: request, context: context) }
+        api.post("/requests/:number/warrant") { request, context in try await self.apiLegalWarrant(request: request, context: context) }
+        api.post("/requests/:number/items/:item/answer") { request, context in
+            try await self.apiLegalAnswer(request: request, context: context)
+        }
         api.get("/requests/:number") { _, context in try await self.apiLegalRequest(context: context) }
         api.get("/requests/:number/rows") { _, context in try await self.apiLegalRows(context: context) }
         api.post("/requests/:number/subjects/:customer/reveal") { request, context in
@@ -77,7 +82,8 @@ extension WebServer {
         for row in rows { counts[row.outcome.rawValue, default: 0] += 1 }
         let countRows: [HTML] = counts.sorted { $0.key < $1.key }.map { "<tr><td>\($0.key)</td><td>\($0.value)</td></tr>" }
         var subjects: [HTML] = []
-        for customer in request.subscriberNames.keys.sorted().prefix(200) {
+        // Subscribers whose personal data is stored (masked, with a reveal form); the others are counted.
+        for customer in try await legal.store.legalSubjectCustomers(requestID: id) {
             let masked = (try? await legal.maskedSubject(number, customerID: customer, user: user)) ?? [:]
             let fields: [HTML] = masked.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" as HTML }
             subjects.append(
@@ -108,7 +114,8 @@ extension WebServer {
                 <dt>\(t("Rights"))</dt><dd>\(request.rights)</dd><dt>\(t("Basis"))</dt><dd>\(request.legalBasis)</dd>\
                 <dt>IDs</dt><dd>\(request.billableIDs) × \(request.feePerID) JPY</dd></dl>
                 <table id="legal-counts"><tbody>\(countRows)</tbody></table>
-                <h2>\(t("Subscribers"))</h2><table id="legal-subjects"><tbody>\(subjects)</tbody></table>
+                <h2>\(t("Subscribers"))</h2><p id="subscriber-count">\(request.subscriberNames.count)</p>\
+                <table id="legal-subjects"><tbody>\(subjects)</tbody></table>
                 <h2>\(t("Documents"))</h2><ul id="legal-documents">\(documentRows)</ul>
                 <h2>\(t("Rows"))</h2><table id="legal-rows"><tbody>\(table)</tbody></table>
                 """))
@@ -307,6 +314,101 @@ extension WebServer {
             return Self.jsonError("not found", status: .notFound)
         } catch let error as LegalError {
             return Self.jsonError(error.description, status: .badRequest)
+        }
+    }
+
+    struct CreateBody: Codable {
+        struct Item: Codable {
+            var label: String
+            var `class`: String
+        }
+        var kind: String
+        var number: String?
+        var externalReference: String?
+        var authority: String?
+        var items: [Item]?
+    }
+
+    struct WarrantBody: Codable {
+        var kind: String
+        var court: String
+        var number: String
+        var issuedOn: String
+    }
+
+    struct AnswerBody: Codable {
+        var answer: String
+    }
+
+    static let snakeDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    /// The JSON body, or nil when it does not decode.
+    func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 64 * 1024)
+        return try? Self.snakeDecoder.decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Runs a legal write for the token's owner: 404 for a refusal, 409 for a rule that does not hold.
+    func legalWrite(_ context: WebContext, _ body: (LegalDesk, StaffUser) async throws -> Response) async throws -> Response {
+        guard let legal, let user = context.staff else { return Self.jsonError("not found", status: .notFound) }
+        guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
+        do {
+            return try await body(legal, user)
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        } catch let error as LegalError {
+            return Self.jsonError(error.description, status: .conflict)
+        }
+    }
+
+    func apiLegalCreate(request: Request, context: WebContext) async throws -> Response {
+        guard let create = try await body(CreateBody.self, request) else {
+            return Self.jsonError("expected {\"kind\": …, \"items\": [{\"label\": …, \"class\": …}]}", status: .badRequest)
+        }
+        guard let kind = LegalRequestKind(rawValue: create.kind) else { return Self.jsonError("unknown kind \(create.kind)", status: .badRequest) }
+        var items: [PoliceInquiryItem] = []
+        for item in create.items ?? [] {
+            guard let itemClass = InquiryItemClass(rawValue: item.class) else {
+                return Self.jsonError("unknown item class \(item.class)", status: .badRequest)
+            }
+            items.append(PoliceInquiryItem(label: item.label, itemClass: itemClass))
+        }
+        return try await legalWrite(context) { legal, user in
+            let number: String
+            if let given = create.number { number = given } else { number = try await legal.nextNumber(at: clock.now()) }
+            let parties = create.authority.map { [LegalParty(role: kind == .policeInquiry ? .police : .requester, name: $0)] } ?? []
+            let created = try await legal.createRequest(
+                number: number, kind: kind, externalReference: create.externalReference, parties: parties, items: items, user: user, at: clock.now())
+            return Self.json(LegalRequestSummaryJSON(number: created.number, kind: created.kind.rawValue, state: created.state))
+        }
+    }
+
+    func apiLegalWarrant(request: Request, context: WebContext) async throws -> Response {
+        guard let number = context.parameters.get("number") else { return Self.jsonError("not found", status: .notFound) }
+        guard let body = try await body(WarrantBody.self, request), let issued = try? CivilDate(body.issuedOn) else {
+            return Self.jsonError("expected {\"kind\", \"court\", \"number\", \"issued_on\": \"YYYY-MM-DD\"}", status: .badRequest)
+        }
+        return try await legalWrite(context) { legal, user in
+            try await legal.attachWarrant(
+                number, warrant: Warrant(kind: body.kind, court: body.court, number: body.number, issuedOn: issued, verifiedBy: ""), user: user,
+                at: clock.now())
+            return Self.json(["verified_by": user.login] as [String: String])
+        }
+    }
+
+    func apiLegalAnswer(request: Request, context: WebContext) async throws -> Response {
+        guard let number = context.parameters.get("number"), let item = context.parameters.get("item", as: Int.self) else {
+            return Self.jsonError("not found", status: .notFound)
+        }
+        guard let body = try await body(AnswerBody.self, request) else { return Self.jsonError("expected {\"answer\": …}", status: .badRequest) }
+        return try await legalWrite(context) { legal, user in
+            try await legal.answerPoliceItem(number, item: item, answer: body.answer, user: user, at: clock.now())
+            return Self.json(["answered": String(item)] as [String: String])
         }
     }
 

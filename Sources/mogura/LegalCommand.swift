@@ -20,11 +20,19 @@ struct LegalCommand: AsyncParsableCommand {
               mogura legal list --as alice
               mogura legal show LR-2026-000001 --as alice
               mogura legal send-inquiries LR-2026-000001 --out letters/ --pdf --as alice
+              mogura legal record-answer LR-2026-000001 --customer c42 --answer refuse --reasons "家族が利用" --as alice
+              mogura legal decide LR-2026-000001 --as alice       # a decision per row from the answers
+              mogura legal answer-requester LR-2026-000001 --out letters/ --as alice
               mogura legal watch                                  # from cron: reminders and missed deadlines
+              mogura legal purge --older-than 365 --dry-run       # what the retention purge would take; holds skipped
+              mogura legal release-holds LR-2026-000001 --as alice
               mogura legal keygen --id k2026 >> /etc/mogura/legal.keys
               mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
             """,
-        subcommands: [Import.self, List.self, Show.self, SendInquiries.self, Watch.self, Keygen.self, Holidays.self])
+        subcommands: [
+            Import.self, List.self, Show.self, SendInquiries.self, RecordAnswer.self, Decide.self, AnswerRequester.self, ReleaseHolds.self,
+            Watch.self, Purge.self, Keygen.self, Holidays.self,
+        ])
 
     /// The staff member `login`, who must be legal staff.
     static func staff(_ login: String, in store: SQLStore) async throws -> StaffUser {
@@ -67,7 +75,7 @@ struct LegalCommand: AsyncParsableCommand {
             try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
                 let user = try await LegalCommand.staff(login, in: database)
                 let number: String
-                if let given = self.number { number = given } else { number = try await LegalCommand.nextNumber(database) }
+                if let given = self.number { number = given } else { number = try await LegalCommand.desk(database).nextNumber(at: .now()) }
                 let index = InventoryIndex(try await database.loadInventory())
                 let summary: LegalImportSummary
                 do {
@@ -83,16 +91,6 @@ struct LegalCommand: AsyncParsableCommand {
                 print("Next: mogura legal send-inquiries \(number) --as \(login)")
             }
         }
-    }
-
-    static func nextNumber(_ store: SQLStore) async throws -> String {
-        let year = CivilDate(Timestamp.now(), offsetSeconds: 9 * 3_600).year
-        let prefix = "LR-\(year)-"
-        let used = try await store.legalRequests(includeClosed: true, limit: 1_000_000).compactMap { row in
-            row.number.hasPrefix(prefix) ? Int(row.number.dropFirst(prefix.count)) : nil
-        }
-        let next = (used.max() ?? 0) + 1
-        return prefix + String(repeating: "0", count: max(0, 6 - String(next).count)) + String(next)
     }
 
     struct List: AsyncParsableCommand {
@@ -187,6 +185,124 @@ struct LegalCommand: AsyncParsableCommand {
                     if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
                 }
                 print("Written to \(out)\(printer == nil ? " (HTML)" : " (HTML and PDF)").")
+            }
+        }
+    }
+
+    struct RecordAnswer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a subscriber's answer to the 意見照会 (from the returned 回答書).")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: "The subscriber's customer id.") var customer: String
+        @Option(help: ArgumentHelp("consent, refuse, partial or no-answer.", valueName: "answer")) var answer: String
+        @Option(help: "The subscriber's reasons, as written.") var reasons = ""
+        @Option(name: .customLong("consented-item"), help: "For partial: an item consented to (repeatable).") var consentedItems: [String] = []
+        @Option(help: ArgumentHelp("When the 回答書 arrived (default now).", valueName: "time")) var received: String?
+        @Option(name: .customLong("as"), help: "The legal staff member recording it.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            guard let kind = SenderAnswer.Kind(rawValue: answer) else { throw ValidationError("--answer is consent, refuse, partial or no-answer") }
+            let receivedAt = try received.map { try TimestampParser().parse($0).timestamp } ?? .now()
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                do {
+                    try await LegalCommand.desk(database).recordAnswer(
+                        number, customerID: customer,
+                        answer: SenderAnswer(kind: kind, reasons: reasons, consentedItems: consentedItems, receivedAt: receivedAt, recordedBy: login),
+                        user: user, at: .now())
+                } catch let error as LegalError {
+                    throw CommandError(error.description)
+                } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                print("Recorded \(customer)'s answer (\(kind.rawValue)) for \(number).")
+            }
+        }
+    }
+
+    struct Decide: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide every row from the answers (consent → 開示, objection or silence → 不開示, no logs → 不存在, …).")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(name: .customLong("as"), help: "The legal staff member deciding.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let counts: [RowDecision.Outcome: Int]
+                do { counts = try await LegalCommand.desk(database).decideFromAnswers(number, user: user, at: .now()) } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                print("Decided \(counts.values.reduce(0, +)) rows of \(number):")
+                for outcome in RowDecision.Outcome.allCases where counts[outcome] != nil { print("  \(outcome.rawValue): \(counts[outcome]!)") }
+            }
+        }
+    }
+
+    struct AnswerRequester: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Render and keep the answer to the requester with its per-row 別紙.")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: ArgumentHelp("Also write it here as HTML.", valueName: "directory")) var out: String?
+        @Option(name: .customLong("as"), help: "The legal staff member answering.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let document: RenderedDocument
+                do { document = try await LegalCommand.desk(database).answerRequester(number, user: user, at: .now()) } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                print("Rendered the answer to the requester for \(number) (sha256 \(document.sha256)).")
+                if let out {
+                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    let path = (out as NSString).appendingPathComponent("\(number)-answer.html")
+                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: path))
+                    print("Written to \(path).")
+                }
+            }
+        }
+    }
+
+    struct ReleaseHolds: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a request's preservation holds (when it has ended).")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(name: .customLong("as"), help: "The legal staff member releasing them.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let released: Int
+                do { released = try await LegalCommand.desk(database).releaseHolds(number, user: user, at: .now()) } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                }
+                print("Released \(released) hold(s) of \(number).")
+            }
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Purge raw reports older than the retention period, except what a preservation hold covers (run from cron).")
+        @Option(name: .customLong("older-than"), help: "Days raw reports are kept.") var days = 365
+        @Flag(help: "Count what would be purged and held; purge nothing.") var dryRun = false
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws { guard days >= 1 else { throw ValidationError("--older-than is 1 day or more") } }
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let summary = try await RetentionPurge(store: database, reportRetentionDays: days).run(now: .now(), dryRun: dryRun)
+                print(
+                    "\(dryRun ? "Would purge" : "Purged") \(summary.purged) of \(summary.examined) raw report(s) older than \(days) days; "
+                        + "\(summary.held) kept under a preservation hold.")
             }
         }
     }

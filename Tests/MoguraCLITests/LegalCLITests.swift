@@ -50,6 +50,18 @@ struct LegalCLITests {
         #expect(try String(contentsOfFile: letters + "/" + files.sorted()[0], encoding: .utf8).contains("発信者情報開示請求に係る意見照会書"))
         #expect(try CommandRunner.run(["legal", "show", number, "--as", "alice"] + data).standardOutput.contains("jp.opinion-inquiry.reply"))
 
+        // An answer, the decisions, and the answer to the requester.
+        let customer = try #require(files.sorted().first.map { String($0.dropFirst(number.count + 1).dropLast(5)) })
+        let recorded = try CommandRunner.run(
+            ["legal", "record-answer", number, "--customer", customer, "--answer", "consent", "--as", "alice"] + data)
+        #expect(recorded.status == 0 && recorded.standardOutput.contains("Recorded \(customer)'s answer (consent)"), "\(recorded.standardError)")
+        let decided = try CommandRunner.run(["legal", "decide", number, "--as", "alice"] + data)
+        #expect(
+            decided.status == 0 && decided.standardOutput.contains("disclose:") && decided.standardOutput.contains("refuse:"),
+            "\(decided.standardOutput)")
+        let answered = try CommandRunner.run(["legal", "answer-requester", number, "--out", letters, "--as", "alice"] + data)
+        #expect(answered.status == 0 && FileManager.default.fileExists(atPath: letters + "/\(number)-answer.html"), "\(answered.standardError)")
+
         // The reply deadline: delivered 2026-12-18, 14 days → 2027-01-01, closed → due at the end of 2027-01-04 JST.
         let early = try CommandRunner.run(["legal", "watch", "--now", "2027-01-02 12:00 JST"] + data)
         #expect(early.standardOutput.contains("reminder:") && early.standardOutput.contains("1 event(s) raised"), "\(early.standardOutput)")
@@ -58,6 +70,10 @@ struct LegalCLITests {
         let again = try CommandRunner.run(["legal", "watch", "--now", "2027-01-06 00:00 JST"] + data)
         #expect(again.standardOutput.contains("0 event(s) raised"), "escalated once: \(again.standardOutput)")
 
+        let purge = try CommandRunner.run(["legal", "purge", "--older-than", "30", "--dry-run"] + data)
+        #expect(purge.status == 0 && purge.standardOutput.contains("Would purge 0 of 0 raw report(s)"), "\(purge.standardOutput)")
+        let released = try CommandRunner.run(["legal", "release-holds", number, "--as", "alice"] + data)
+        #expect(released.status == 0 && released.standardOutput.contains("Released ") && !released.standardOutput.contains("Released 0 "))
         #expect(try CommandRunner.run(["legal", "holidays", "--year", "2026"]).standardOutput.contains("2026-09-22,国民の休日"))
         #expect(try CommandRunner.run(["legal", "keygen", "--id", "k1"]).standardOutput.hasPrefix("k1="))
         #expect(try CommandRunner.run(["audit", "verify"] + data).status == 0)

@@ -69,6 +69,40 @@ struct LegalDeskStoreTests {
             #expect(deadlines.count == 1 && deadlines[0].ruleID == "jp.opinion-inquiry.reply")
             #expect(deadlines[0].dueAt == (try Timestamp(rfc3339: "2027-01-05T00:00:00+09:00")))
 
+            // The subscribers' answers, a decision per row from them, and the answer to the requester with its 別紙.
+            let consenting = imported.groups[0].customerID
+            let objecting = imported.groups[1].customerID
+            try await desk.recordAnswer(
+                "LR-2026-000001", customerID: consenting, answer: SenderAnswer(kind: .consent, receivedAt: issued, recordedBy: "agent"),
+                user: Self.agent,
+                at: issued)
+            try await desk.recordAnswer(
+                "LR-2026-000001", customerID: objecting,
+                answer: SenderAnswer(kind: .refuse, reasons: "家族が利用していた可能性", receivedAt: issued, recordedBy: "agent"), user: Self.agent, at: issued)
+            await #expect(throws: LegalError.self) {
+                try await desk.recordAnswer(
+                    "LR-2026-000001", customerID: "nobody", answer: SenderAnswer(kind: .consent, receivedAt: issued, recordedBy: "agent"),
+                    user: Self.agent, at: issued)
+            }
+            let decisions = try await desk.decideFromAnswers("LR-2026-000001", user: Self.lead, at: issued)
+            #expect(decisions[.disclose] == imported.groups[0].rows.count)
+            #expect(decisions[.notHeld] == imported.counts[.noLogs] && decisions[.referred] == imported.counts[.notOurs])
+            #expect(decisions[.refuse] == (imported.counts[.resolved] ?? 0) - imported.groups[0].rows.count, "objecting and silent: refused")
+            let decided = try await desk.rows("LR-2026-000001", user: Self.lead)
+            #expect(decided.first { $0.lookup?.customerID == objecting }?.decision?.reason.contains("同意しない") == true)
+            let notOurs = try #require(decided.firstIndex { $0.outcome == .notOurs })
+            await #expect(throws: LegalError.self) {
+                try await desk.decide("LR-2026-000001", positions: [notOurs], outcome: .disclose, reason: "x", user: Self.lead, at: issued)
+            }
+            try await desk.decide("LR-2026-000001", positions: [notOurs], outcome: .withdrawn, reason: "請求者が取下げ", user: Self.lead, at: issued)
+            let answer = try await desk.answerRequester("LR-2026-000001", user: Self.lead, at: issued)
+            #expect(answer.html.contains("発信者情報開示請求に対するご回答") && answer.html.contains("<td>開示</td>") && answer.html.contains("<td>不開示</td>"))
+            #expect(answer.html.contains("<td>不存在</td>") && answer.html.contains("<td>取下げ</td>") && answer.html.contains("<td>重複</td>"))
+            #expect(answer.html.components(separatedBy: "<tr><td>").count - 1 > 1_000, "every row in the 別紙")
+            #expect(
+                imported.groups.allSatisfy { !answer.html.contains("\($0.customerName)<") && !answer.html.contains($0.customerID + "<") },
+                "no subscriber names or ids in the answer")
+
             // Subscriber data: stored encrypted, shown masked, revealed only with a reason, every reveal audited.
             let subscriber = imported.groups[0].customerID
             let now = fixture.now
@@ -115,13 +149,78 @@ struct LegalDeskStoreTests {
             let actions = Set(events.map(\.action))
             for action in [
                 "legal.request.create", "legal.view", "legal.lookup.view", "legal.access.denied", "legal.document.render", "legal.deadline.start",
-                "legal.request.move", "legal.subject.save", "legal.pii.reveal", "legal.disclosure",
+                "legal.request.move", "legal.subject.save", "legal.pii.reveal", "legal.disclosure", "legal.answer.record", "legal.decision",
             ] {
                 #expect(actions.contains(action), "\(action)")
             }
             let reveal = try #require(events.first { $0.action == "legal.pii.reveal" })
             #expect(reveal.actor == "user:agent" && reveal.details.contains("意見照会書の宛名確認") && reveal.details.contains("\"field\":\"name\""))
             #expect(!events.contains { $0.details.contains("山田") }, "the audit chain carries no personal data")
+            #expect(try await store.verifyAuditChain().isIntact)
+        }
+    }
+
+    /// Holds applied at import keep a subscriber's raw reports through the retention purge; the purge takes the rest,
+    /// and, once the holds are released, the held ones too. Both are audited.
+    static func present(_ content: BlobContent) -> Bool {
+        if case .present = content { return true }
+        return false
+    }
+
+    @Test(arguments: TestStores.engines)
+    func holdsKeepWhatTheRetentionPurgeWouldTake(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let fixture = ClaimListFixture(rows: 300)
+            let desk = try desk(store)
+            let imported = try await desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000010", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments),
+                user: Self.lead, now: fixture.now)
+            let id = try #require(try await store.legalRequest(number: "LR-2026-000010")?.id)
+            let holds = try await store.legalHolds(requestID: id)
+            #expect(holds.count == imported.groups.count && holds.allSatisfy { $0.isActive(at: fixture.now) && $0.basis == "internal" })
+            let group = imported.groups[0]
+            let hold = try #require(holds.first { $0.customerID == group.customerID })
+            #expect(hold.windowFrom < group.holdFrom && hold.windowTo > group.holdTo && hold.sources.contains("reports"))
+
+            // Two old complaints, one about the held subscriber (inside the hold's window), one about someone else.
+            let inventory = """
+                {"customers": [{"id": "\(group.customerID)", "name": "Held"}, {"id": "free", "name": "Free"}],
+                 "services": [{"id": "held-s", "customer": "\(group.customerID)", "kind": "access"}, {"id": "free-s", "customer": "free", "kind": "access"}]}
+                """
+            _ = try await store.importInventory(
+                try InventoryFileParser().parse(Array(inventory.utf8), file: "inventory.json"), mode: .merge, actor: "test")
+            var hashes: [String: ContentHash] = [:]
+            for (customer, service) in [(group.customerID, "held-s"), ("free", "free-s")] {
+                let report = Report(
+                    receivedAt: group.holdFrom, channel: .mail, category: .copyright, subject: "complaint about \(customer)", source: "test")
+                let stored = try await store.insertReports([report], raw: Array("complaint about \(customer)".utf8), actor: "test")
+                let kase = try await store.insertCase(
+                    Case(track: .legal, category: .copyright, subject: .service(service), customerID: customer, openedAt: group.holdFrom),
+                    actor: "test")
+                try await store.attach(report: try #require(stored[0].report.id), toCase: try #require(kase.id), at: group.holdFrom)
+                hashes[customer] = try #require(stored[0].report.rawHash)
+            }
+
+            let purge = RetentionPurge(store: store, reportRetentionDays: 365)
+            let later = fixture.now.adding(seconds: 400 * 86_400)
+            let dry = try await purge.run(now: later, dryRun: true)
+            #expect(dry.examined == 2 && dry.purged == 1 && dry.held == 1)
+            #expect(Self.present(try await store.blob(hashes["free"]!)), "a dry run purges nothing")
+            let first = try await purge.run(now: later)
+            #expect(first.purged == 1 && first.held == 1)
+            #expect(!Self.present(try await store.blob(hashes["free"]!)), "purged")
+            #expect(Self.present(try await store.blob(hashes[group.customerID]!)), "held")
+
+            #expect(try await desk.releaseHolds("LR-2026-000010", user: Self.lead, at: later) == holds.count)
+            let second = try await purge.run(now: later.adding(seconds: 60))
+            #expect(second.purged == 1 && second.held == 0)
+            #expect(!Self.present(try await store.blob(hashes[group.customerID]!)))
+
+            let actions = try await store.auditEvents(after: 0, limit: 10_000).map(\.action)
+            for action in ["legal.hold.apply", "legal.hold.release", "retention.purge", "retention.skip-held", "blob.tombstone"] {
+                #expect(actions.contains(action), "\(action)")
+            }
             #expect(try await store.verifyAuditChain().isIntact)
         }
     }

@@ -85,7 +85,8 @@ public struct ClaimListFixture: Sendable {
             _ = text
             earlier["\(block.address)|\(port)|\(time.microseconds / 1_000_000)|\(h)"] = "LR-2026-000001#\(index + 1)"
         }
-        let earlierKeys = Array(earlier.keys)
+        // Sorted: a dictionary's order changes from process to process, and the list must not.
+        let earlierKeys = earlier.keys.sorted()
         for index in 0..<count {
             let number = String(index + 1)
             let roll = random.next() % 100

@@ -131,4 +131,48 @@ struct LegalWebTests {
             #expect(try await fixture.store.disclosures(requestID: id).count == 1)
         }
     }
+
+    /// 通信の秘密 goes to police only under a verified warrant: no role, approval or parameter lifts the rule.
+    @Test func theWarrantRuleHoldsThroughTheAPI() async throws {
+        try await WebFixture.with { fixture in
+            var tokens: [String: String] = [:]
+            for login in ["boss", "lead", "clerk", "agent"] {
+                let token = APITokens.make()
+                _ = try await fixture.store.createAPIToken(
+                    login: login, name: "test", tokenHash: APITokens.hash(token), scopes: Set(APIScope.allCases), expires: nil, actor: "test",
+                    at: .now())
+                tokens[login] = token
+            }
+            let client = WebClient(base: fixture.base)
+            func post(_ path: String, as login: String, _ json: String) async throws -> WebClient.Answer {
+                try await client.send(
+                    path, method: .POST, body: Array(json.utf8), contentType: "application/json",
+                    headers: [("Authorization", "Bearer \(tokens[login]!)")])
+            }
+            let created = try await post(
+                "/api/v1/legal/requests", as: "clerk",
+                #"{"kind":"police-inquiry","number":"LR-2026-000777","authority":"大阪府警察","external_reference":"大府捜第123号","items":[{"label":"契約者の住所","class":"subscriber-data"},{"label":"通信日時と接続先","class":"communication-secret"}]}"#
+            )
+            #expect(created.status == 200, "\(created.body)")
+            #expect(try await post("/api/v1/legal/requests", as: "agent", #"{"kind":"police-inquiry"}"#).status == 404)
+            let items = "/api/v1/legal/requests/LR-2026-000777/items"
+            // Without a warrant: refused for the lead, whoever asks; an admin and a ToS agent get 404.
+            let refused = try await post("\(items)/1/answer", as: "lead", #"{"answer":"2026-11-01 10:00 203.0.113.9"}"#)
+            #expect(refused.status == 409 && refused.body.contains("令状によらない通信の秘密の提供はできません"), "\(refused.body)")
+            #expect(try await post("\(items)/1/answer", as: "boss", #"{"answer":"x"}"#).status == 404)
+            #expect(try await post("\(items)/1/answer", as: "agent", #"{"answer":"x"}"#).status == 404)
+            #expect(try await post("\(items)/1/answer", as: "clerk", #"{"answer":"x"}"#).status == 409, "answers are a lead's")
+            // Subscriber data needs no warrant.
+            #expect(try await post("\(items)/0/answer", as: "lead", #"{"answer":"大阪市北区…"}"#).status == 200)
+            // A legal agent cannot record the warrant; the lead can, and is recorded as its verifier.
+            let warrant = #"{"kind":"捜索差押許可状","court":"大阪地方裁判所","number":"令和8年(む)第45号","issued_on":"2026-11-20"}"#
+            #expect(try await post("/api/v1/legal/requests/LR-2026-000777/warrant", as: "clerk", warrant).status == 409)
+            #expect(try await post("/api/v1/legal/requests/LR-2026-000777/warrant", as: "lead", warrant).status == 200)
+            #expect(try await post("\(items)/1/answer", as: "lead", #"{"answer":"別紙のとおり"}"#).status == 200)
+            let events = try await fixture.store.auditEvents(after: 0, limit: 10_000)
+            #expect(events.contains { $0.action == "legal.police.refused" && $0.actor == "user:lead" })
+            #expect(events.filter { $0.action == "legal.police.answer" }.count == 2)
+            #expect(events.contains { $0.action == "legal.warrant.attach" && $0.details.contains("令和8年(む)第45号") })
+        }
+    }
 }

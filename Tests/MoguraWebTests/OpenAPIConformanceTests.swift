@@ -288,6 +288,57 @@ struct OpenAPIConformanceTests {
             _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/publish", expect: 404)
             _ = try await call(.POST, disclosureTemplate, "\(disclosurePath)/approve", token: nil, expect: 401)
 
+            // A police inquiry: the warrant rule through the API.
+            let created =
+                try await call(
+                    .POST, "/api/v1/legal/requests", "/api/v1/legal/requests",
+                    body: Array(
+                        #"{"kind":"police-inquiry","authority":"警視庁","items":[{"label":"契約者の氏名","class":"subscriber-data"},{"label":"接続記録","class":"communication-secret"}]}"#
+                            .utf8),
+                    type: "application/json",
+                    expect: 200) as? Object
+            let police = try #require(created?["number"] as? String)
+            _ = try await call(
+                .POST, "/api/v1/legal/requests", "/api/v1/legal/requests", body: Array(#"{"kind":"x"}"#.utf8), type: "application/json", expect: 400)
+            _ = try await call(
+                .POST, "/api/v1/legal/requests", "/api/v1/legal/requests", token: narrow, body: Array(#"{"kind":"police-inquiry"}"#.utf8),
+                type: "application/json", expect: 403)
+            _ = try await call(
+                .POST, "/api/v1/legal/requests", "/api/v1/legal/requests", body: Array("{\"kind\":\"police-inquiry\",\"number\":\"\(police)\"}".utf8),
+                type: "application/json", expect: 409)
+            let answerTemplate = "/api/v1/legal/requests/{number}/items/{item}/answer"
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/1/answer", body: Array(#"{"answer":"x"}"#.utf8),
+                type: "application/json", expect: 409)
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/0/answer", body: Array(#"{"answer":"山田 太郎"}"#.utf8),
+                type: "application/json", expect: 200)
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/0/answer", body: Array("{}".utf8), type: "application/json",
+                expect: 400)
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/0/answer", token: narrow, body: Array(#"{"answer":"x"}"#.utf8),
+                type: "application/json", expect: 403)
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/LR-0000-000000/items/0/answer", body: Array(#"{"answer":"x"}"#.utf8),
+                type: "application/json", expect: 404)
+            let warrantTemplate = "/api/v1/legal/requests/{number}/warrant"
+            _ = try await call(
+                .POST, warrantTemplate, "/api/v1/legal/requests/\(police)/warrant", body: Array("{}".utf8), type: "application/json", expect: 400)
+            _ = try await call(
+                .POST, warrantTemplate, "/api/v1/legal/requests/\(police)/warrant", token: narrow,
+                body: Array(#"{"kind":"k","court":"c","number":"n","issued_on":"2026-11-20"}"#.utf8), type: "application/json", expect: 403)
+            _ = try await call(
+                .POST, warrantTemplate, "/api/v1/legal/requests/LR-0000-000000/warrant",
+                body: Array(#"{"kind":"k","court":"c","number":"n","issued_on":"2026-11-20"}"#.utf8), type: "application/json", expect: 404)
+            _ = try await call(
+                .POST, warrantTemplate, "/api/v1/legal/requests/\(police)/warrant",
+                body: Array(#"{"kind":"捜索差押許可状","court":"東京地方裁判所","number":"令和8年(む)第123号","issued_on":"2026-11-20"}"#.utf8),
+                type: "application/json", expect: 200)
+            _ = try await call(
+                .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/1/answer", body: Array(#"{"answer":"接続記録（別紙）"}"#.utf8),
+                type: "application/json", expect: 200)
+
             // Every documented operation was called.
             #expect(Set(exercised.keys) == documented, "not exercised: \(documented.subtracting(exercised.keys))")
         }

@@ -84,7 +84,9 @@ enum LegalBench {
                 }
                 imports.append(imported)
                 inquiries.append(rendered)
-                print(String(format: "  import %.3f s, %d groups; %d inquiries rendered and stored in %.3f s", imported, groups.0, groups.1, rendered))
+                print(
+                    String(
+                        format: "  import %.3f s, %d groups; %d inquiries rendered and stored in %.3f s", imported, groups.0, groups.1, rendered))
             } catch {
                 print("  failed: \(error)")
                 return

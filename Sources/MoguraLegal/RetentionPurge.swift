@@ -1,0 +1,56 @@
+public import MoguraCore
+public import MoguraStore
+
+/// The retention purge, run as a job (`mogura legal purge` from cron): raw reports older than the retention period
+/// are replaced by tombstones (the hash and the audit event stay, the bytes go), except those a preservation hold
+/// covers — a hold in force whose subscriber is the customer of the report's case and whose window holds the
+/// report's time. What it purges and what it skips because of a hold are both audited.
+public struct RetentionPurge: Sendable {
+    public var store: any LegalRecordStore
+    /// Raw reports older than this many days are purged.
+    public var reportRetentionDays: Int
+    public var actor = "retention-purge"
+
+    public init(store: any LegalRecordStore, reportRetentionDays: Int) {
+        self.store = store
+        self.reportRetentionDays = reportRetentionDays
+    }
+
+    public struct Summary: Hashable, Sendable {
+        public var examined = 0
+        public var purged = 0
+        public var held = 0
+    }
+
+    /// Purges what is due at `now`; with `dryRun`, only counts.
+    public func run(now: Timestamp, dryRun: Bool = false, limit: Int = 10_000) async throws -> Summary {
+        let cutoff = now.adding(seconds: -Int64(reportRetentionDays) * 86_400)
+        let holds = try await store.legalHolds(requestID: nil).filter { $0.isActive(at: now) && $0.sources.contains("reports") }
+        var summary = Summary()
+        var heldHashes: [String] = []
+        for candidate in try await store.purgeCandidates(receivedBefore: cutoff, limit: limit) {
+            summary.examined += 1
+            let isHeld = holds.contains { hold in
+                hold.customerID == nil
+                    ? hold.covers(customerID: nil, at: candidate.newest)
+                    : candidate.customerIDs.contains { hold.covers(customerID: $0, at: candidate.newest) }
+            }
+            if isHeld {
+                summary.held += 1
+                heldHashes.append(candidate.hash.hex)
+                continue
+            }
+            if !dryRun { try await store.tombstoneBlob(candidate.hash, reason: "retention: older than \(reportRetentionDays) days", actor: actor) }
+            summary.purged += 1
+        }
+        let details = "{\"dry_run\":\(dryRun),\"examined\":\(summary.examined),\"purged\":\(summary.purged),\"held\":\(summary.held)}"
+        _ = try await store.appendAudit(AuditDraft(at: now, actor: actor, action: "retention.purge", objectType: "blob", details: details))
+        if !heldHashes.isEmpty {
+            _ = try await store.appendAudit(
+                AuditDraft(
+                    at: now, actor: actor, action: "retention.skip-held", objectType: "blob",
+                    details: try LegalDesk.json(["blobs": heldHashes.prefix(1_000).joined(separator: " ")])))
+        }
+        return summary
+    }
+}
