@@ -394,6 +394,29 @@ public struct LegalDesk: Sendable {
         return document
     }
 
+    /// Renders and keeps the acknowledgement to the requester (受付のお知らせ).
+    public func acknowledge(_ number: String, user: StaffUser, at time: Timestamp) async throws -> RenderedDocument {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        let rows = try await store.legalItems(requestID: id, offset: 0, limit: 1_000_000).count
+        return try await keep(renderer.acknowledgement(request: request, rowCount: rows, issued: time), requestID: id, user: user, at: time)
+    }
+
+    /// Renders and keeps the answer to police: answered items as answered, the rest with the reason.
+    public func answerPolice(_ number: String, user: StaffUser, at time: Timestamp) async throws -> RenderedDocument {
+        try await require(.approve, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        guard request.kind == .policeInquiry else { throw LegalError("\(number) is not a police inquiry") }
+        return try await keep(renderer.policeAnswer(request: request, issued: time), requestID: id, user: user, at: time)
+    }
+
+    func keep(_ document: RenderedDocument, requestID: Int64, user: StaffUser, at time: Timestamp) async throws -> RenderedDocument {
+        _ = try await store.saveLegalDocument(
+            requestID: requestID, templateID: document.templateID, version: document.templateVersion, recipient: document.recipient,
+            sha256: document.sha256, payload: try Self.json(document), actor: user.actor, at: time)
+        return document
+    }
+
     /// The next free request number of the year (in JST): `LR-2026-000123`.
     public func nextNumber(at time: Timestamp) async throws -> String {
         let prefix = "LR-\(CivilDate(time, offsetSeconds: 9 * 3_600).year)-"

@@ -113,6 +113,42 @@ public struct LegalDocumentRenderer: Sendable {
         return try render("ja/disclosure/answer-to-requester", context: context, requestNumber: request.number, recipient: "requester")
     }
 
+    /// 受付のお知らせ to the requester: what was received, the request number, what happens next, the fee.
+    public func acknowledgement(request: LegalRequest, rowCount: Int, issued: Timestamp) throws -> RenderedDocument {
+        let requester = request.parties.first { $0.role == .requester || $0.role == .agent || $0.role == .police }?.name ?? request.claimant ?? "請求者"
+        let context: [String: Any] = [
+            "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
+            "requester": requester, "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)), "kind": request.kind.title.japanese,
+            "rowCount": String(rowCount), "hasRows": rowCount > 0,
+            "fee": request.feePerID > 0 ? "\(request.billableIDs)件 × \(request.feePerID)円" : "",
+        ]
+        return try render("ja/common/acknowledgement", context: context, requestNumber: request.number, recipient: "requester")
+    }
+
+    /// 捜査関係事項照会に対する回答書: each item answered, or why not (不存在; 通信の秘密 without a warrant).
+    public func policeAnswer(request: LegalRequest, issued: Timestamp) throws -> RenderedDocument {
+        let items: [[String: String]] = request.inquiryItems.enumerated().map { index, item in
+            let answer: String
+            if let given = item.answer {
+                answer = given
+            } else {
+                switch item.itemClass {
+                case .communicationSecret where request.warrant == nil: answer = "回答いたしかねます（令状によらない通信の秘密の提供はできません）"
+                case .notHeld: answer = "該当する情報を保有しておりません（不存在）"
+                default: answer = "回答いたしかねます"
+                }
+            }
+            return ["no": String(index + 1), "label": item.label, "answer": answer]
+        }
+        let authority = request.parties.first { $0.role == .police || $0.role == .prosecutor }?.name ?? "捜査機関"
+        let context: [String: Any] = [
+            "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
+            "authority": authority, "reference": request.externalReference ?? "", "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)),
+            "items": items, "warrant": request.warrant.map { "\($0.kind)（\($0.court) \($0.number)）" } ?? "",
+        ]
+        return try render("ja/police/answer", context: context, requestNumber: request.number, recipient: "police")
+    }
+
     /// Renders a template with a context.
     /// - Throws: `LegalError` for an unknown template or one that does not parse.
     public func render(_ id: String, context: [String: Any], requestNumber: String, recipient: String) throws -> RenderedDocument {
@@ -249,5 +285,50 @@ public enum BuiltInLegalTemplates {
             </body></html>
             """)
 
-    public static let all = [opinionInquiry, answerToRequester]
+    /// 受付のお知らせ.
+    public static let acknowledgement = LegalDocumentTemplate(
+        id: "ja/common/acknowledgement", version: "2026.11", language: "ja", title: "受付のお知らせ",
+        html: """
+            <!DOCTYPE html>
+            <html lang="ja"><head><meta charset="utf-8"><title>受付のお知らせ {{requestNumber}}</title>
+            \(style)
+            </head><body>
+            <p class="right meta">{{issued}}<br>請求番号 {{requestNumber}}</p>
+            <p>{{requester}} 御中</p>
+            <p class="right">{{organization}}</p>
+            <h1>受付のお知らせ</h1>
+            <p>{{received}}付けでお送りいただいた{{kind}}を、請求番号 {{requestNumber}} として受け付けました。今後のお問い合わせ、追加資料のご提出の際は、この番号をお書き添えください。</p>
+            {{#hasRows}}<p>目録記載の通信 {{rowCount}}件を受け付けました。</p>{{/hasRows}}
+            {{#fee}}<p>手数料：{{fee}}</p>{{/fee}}
+            <p>当社は、請求の内容を確認のうえ、法令及びガイドラインに従って対応いたします。内容の確認のため、追加資料をお願いすることがあります。</p>
+            <p>お問い合わせ先：{{contact}}</p>
+            <p class="right">以上</p>
+            </body></html>
+            """)
+
+    /// 捜査関係事項照会に対する回答書.
+    public static let policeAnswer = LegalDocumentTemplate(
+        id: "ja/police/answer", version: "2026.11", language: "ja", title: "捜査関係事項照会に対する回答書",
+        html: """
+            <!DOCTYPE html>
+            <html lang="ja"><head><meta charset="utf-8"><title>捜査関係事項照会に対する回答書 {{requestNumber}}</title>
+            \(style)
+            </head><body>
+            <p class="right meta">{{issued}}<br>当社整理番号 {{requestNumber}}</p>
+            <p>{{authority}} 御中</p>
+            <p class="right">{{organization}}</p>
+            <h1>捜査関係事項照会に対する回答書</h1>
+            <p>{{received}}付け{{#reference}}（{{reference}}）{{/reference}}の捜査関係事項照会書について、下記のとおり回答いたします。</p>
+            {{#warrant}}<p>提示された令状：{{warrant}}</p>{{/warrant}}
+            <p class="center">記</p>
+            <table><thead><tr><th>番号</th><th>照会事項</th><th>回答</th></tr></thead><tbody>
+            {{#items}}<tr><td>{{no}}</td><td>{{label}}</td><td>{{answer}}</td></tr>
+            {{/items}}
+            </tbody></table>
+            <p>お問い合わせ先：{{contact}}</p>
+            <p class="right">以上</p>
+            </body></html>
+            """)
+
+    public static let all = [opinionInquiry, answerToRequester, acknowledgement, policeAnswer]
 }

@@ -30,7 +30,8 @@ struct LegalCommand: AsyncParsableCommand {
               mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
             """,
         subcommands: [
-            Import.self, List.self, Show.self, SendInquiries.self, RecordAnswer.self, Decide.self, AnswerRequester.self, ReleaseHolds.self,
+            Import.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self, Decide.self, AnswerRequester.self,
+            AnswerPolice.self, ReleaseHolds.self,
             Watch.self, Purge.self, Keygen.self, Holidays.self,
         ])
 
@@ -238,6 +239,62 @@ struct LegalCommand: AsyncParsableCommand {
                 }
                 print("Decided \(counts.values.reduce(0, +)) rows of \(number):")
                 for outcome in RowDecision.Outcome.allCases where counts[outcome] != nil { print("  \(outcome.rawValue): \(counts[outcome]!)") }
+            }
+        }
+    }
+
+    /// Renders one of a request's documents, keeps it, and writes it out when asked.
+    static func document(
+        _ number: String, out: String?, name: String, login: String, store options: StoreOptions, logging: LoggingOptions,
+        render: @escaping @Sendable (LegalDesk, StaffUser) async throws -> RenderedDocument
+    ) async throws {
+        try await StoreFactory.withStore(try options.configuration(), logger: logging.makeLogger()) { database in
+            let user = try await LegalCommand.staff(login, in: database)
+            let document: RenderedDocument
+            do { document = try await render(LegalCommand.desk(database), user) } catch is LegalAccessDenied {
+                throw CommandError("there is no request \(number)")
+            } catch let error as LegalError {
+                throw CommandError(error.description)
+            }
+            print("Rendered \(document.title) for \(number) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256)).")
+            if let out {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let path = (out as NSString).appendingPathComponent("\(number)-\(name).html")
+                try Data(document.html.utf8).write(to: URL(fileURLWithPath: path))
+                print("Written to \(path).")
+            }
+        }
+    }
+
+    struct Acknowledge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Render and keep the acknowledgement to the requester (受付のお知らせ).")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: ArgumentHelp("Also write it here as HTML.", valueName: "directory")) var out: String?
+        @Option(name: .customLong("as"), help: "The legal staff member.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let number = number
+            try await LegalCommand.document(number, out: out, name: "acknowledgement", login: login, store: store, logging: logging) { desk, user in
+                try await desk.acknowledge(number, user: user, at: .now())
+            }
+        }
+    }
+
+    struct AnswerPolice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render and keep the answer to a police inquiry (items as answered; 通信の秘密 without a warrant refused).")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: ArgumentHelp("Also write it here as HTML.", valueName: "directory")) var out: String?
+        @Option(name: .customLong("as"), help: "The legal lead answering.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let number = number
+            try await LegalCommand.document(number, out: out, name: "police-answer", login: login, store: store, logging: logging) { desk, user in
+                try await desk.answerPolice(number, user: user, at: .now())
             }
         }
     }

@@ -38,6 +38,11 @@ struct LegalCLITests {
         #expect(imported.standardOutput.contains("Imported 400 rows as \(number)"), "\(imported.standardOutput)")
         #expect(imported.standardOutput.contains("subscribers;"))
 
+        let acknowledged = try CommandRunner.run(["legal", "acknowledge", number, "--out", directory.file("letters"), "--as", "alice"] + data)
+        #expect(acknowledged.status == 0 && acknowledged.standardOutput.contains("受付のお知らせ"), "\(acknowledged.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("letters/\(number)-acknowledgement.html")))
+        let notPolice = try CommandRunner.run(["legal", "answer-police", number, "--as", "alice"] + data)
+        #expect(notPolice.status != 0 && notPolice.standardError.contains("is not a police inquiry"))
         let show = try CommandRunner.run(["legal", "show", number, "--as", "alice"] + data)
         #expect(show.status == 0 && show.standardOutput.contains("state identifying") && show.standardOutput.contains("rows 400"))
 
@@ -46,12 +51,13 @@ struct LegalCLITests {
             ["legal", "send-inquiries", number, "--delivered", "2026-12-18 10:00", "--out", letters, "--as", "alice"] + data, timeout: 300)
         #expect(sent.status == 0, "\(sent.standardError)")
         let files = try FileManager.default.contentsOfDirectory(atPath: letters)
-        #expect(files.filter { $0.hasSuffix(".html") }.count > 10 && !files.contains { $0.hasSuffix(".pdf") }, "\(files.prefix(4))")
-        #expect(try String(contentsOfFile: letters + "/" + files.sorted()[0], encoding: .utf8).contains("発信者情報開示請求に係る意見照会書"))
+        let inquiries = files.filter { $0.hasSuffix(".html") && !$0.contains("acknowledgement") }.sorted()
+        #expect(inquiries.count > 10 && !files.contains { $0.hasSuffix(".pdf") }, "\(files.prefix(4))")
+        #expect(try String(contentsOfFile: letters + "/" + inquiries[0], encoding: .utf8).contains("発信者情報開示請求に係る意見照会書"))
         #expect(try CommandRunner.run(["legal", "show", number, "--as", "alice"] + data).standardOutput.contains("jp.opinion-inquiry.reply"))
 
         // An answer, the decisions, and the answer to the requester.
-        let customer = try #require(files.sorted().first.map { String($0.dropFirst(number.count + 1).dropLast(5)) })
+        let customer = try #require(inquiries.first.map { String($0.dropFirst(number.count + 1).dropLast(5)) })
         let recorded = try CommandRunner.run(
             ["legal", "record-answer", number, "--customer", customer, "--answer", "consent", "--as", "alice"] + data)
         #expect(recorded.status == 0 && recorded.standardOutput.contains("Recorded \(customer)'s answer (consent)"), "\(recorded.standardError)")

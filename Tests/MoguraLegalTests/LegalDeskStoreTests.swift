@@ -199,7 +199,8 @@ struct LegalDeskStoreTests {
                     Case(track: .legal, category: .copyright, subject: .service(service), customerID: customer, openedAt: group.holdFrom),
                     actor: "test")
                 try await store.attach(report: try #require(stored[0].report.id), toCase: try #require(kase.id), at: group.holdFrom)
-                hashes[customer] = try #require(stored[0].report.rawHash)
+                let hash = try #require(stored[0].report.rawHash)
+                hashes[customer] = hash
             }
 
             let purge = RetentionPurge(store: store, reportRetentionDays: 365)
@@ -222,6 +223,43 @@ struct LegalDeskStoreTests {
                 #expect(actions.contains(action), "\(action)")
             }
             #expect(try await store.verifyAuditChain().isIntact)
+        }
+    }
+
+    /// The acknowledgement to a requester and the answer to police, rendered from what is stored and kept.
+    @Test(arguments: TestStores.engines)
+    func acknowledgementAndPoliceAnswer(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let fixture = ClaimListFixture(rows: 120)
+            let desk = try desk(store)
+            let imported = try await desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000020", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], feePerID: 5_000,
+                index: InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments),
+                user: Self.lead, now: fixture.now)
+            let acknowledgement = try await desk.acknowledge("LR-2026-000020", user: Self.agent, at: fixture.now)
+            #expect(acknowledgement.html.contains("受付のお知らせ") && acknowledgement.html.contains("目録記載の通信 120件"))
+            #expect(acknowledgement.html.contains("\(imported.billableIDs)件 × 5000円") && acknowledgement.html.contains("令和8年11月29日（2026年11月29日）"))
+
+            let received = try Timestamp(rfc3339: "2026-11-20T10:00:00+09:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000021", kind: .policeInquiry, externalReference: "大府捜第123号", parties: [LegalParty(role: .police, name: "大阪府警察本部")],
+                items: [
+                    PoliceInquiryItem(label: "契約者の氏名及び住所", itemClass: .subscriberData),
+                    PoliceInquiryItem(label: "2026年11月1日の接続記録", itemClass: .communicationSecret),
+                    PoliceInquiryItem(label: "決済に用いたカード番号", itemClass: .notHeld),
+                ], user: Self.agent, at: received)
+            try await desk.answerPoliceItem("LR-2026-000021", item: 0, answer: "大阪市北区梅田1-1 山田太郎", user: Self.lead, at: received)
+            await #expect(throws: LegalError.self) {
+                try await desk.answerPoliceItem("LR-2026-000021", item: 1, answer: "x", user: Self.lead, at: received)
+            }
+            await #expect(throws: LegalAccessDenied.self) { try await desk.answerPolice("LR-2026-000021", user: Self.admin, at: received) }
+            let answer = try await desk.answerPolice("LR-2026-000021", user: Self.lead, at: received)
+            #expect(answer.html.contains("大阪府警察本部 御中") && answer.html.contains("（大府捜第123号）"))
+            #expect(answer.html.contains("<td>大阪市北区梅田1-1 山田太郎</td>"))
+            #expect(answer.html.contains("令状によらない通信の秘密の提供はできません") && answer.html.contains("不存在"))
+            let id = try #require(try await store.legalRequest(number: "LR-2026-000021")?.id)
+            #expect(try await store.legalDocuments(requestID: id).map(\.template) == ["ja/police/answer"])
         }
     }
 }

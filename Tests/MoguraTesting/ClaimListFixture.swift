@@ -21,7 +21,7 @@ public struct ClaimListFixture: Sendable {
     /// Keys of the claimant's earlier request (address|port|second|hash → where).
     public var earlier: [String: String] = [:]
     /// When the batch runs.
-    public let now = Timestamp(microseconds: 1_795_910_400_000_000)  // 2026-11-23T00:00:00Z
+    public let now = Timestamp(microseconds: 1_795_910_400_000_000)  // 2026-11-29T00:00:00Z
     /// When the blocks of the first five NAT addresses change hands.
     public let handover = Timestamp(microseconds: 1_793_491_200_000_000)  // 2026-11-01T00:00:00Z
 
