@@ -34,7 +34,8 @@ public struct ChromiumPrinter: Sendable {
 
     func run(_ html: String, output name: String, arguments: (String) -> [String]) throws -> Data {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mogura-print-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The document holds personal data: a directory only this user can read.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("document.html")
         try Data(html.utf8).write(to: input)

@@ -211,7 +211,9 @@ public struct ClaimBatch: Sendable {
                 )
                 continue
             }
-            let (outcome, reason, position) = resolve(address, port: row.port, at: time, tolerance: tolerance)
+            // A time without seconds could be any second of its minute: the answer must hold across all of it.
+            let (outcome, reason, position) = resolve(
+                address, port: row.port, at: time, tolerance: tolerance, extra: row.hasSeconds ? 0 : 59_000_000)
             if let position, let attribution = index.attribution(of: position) {
                 lookup.matched = "\(attribution.matched.kind) \(attribution.matched) \(attribution.assignment.validity)"
                 lookup.serviceID = attribution.service.id
@@ -244,10 +246,11 @@ public struct ClaimBatch: Sendable {
     }
 
     /// The answer for one address (and port) at a time, checked at both ends of the tolerance.
-    func resolve(_ address: IPAddress, port: UInt16?, at time: Timestamp, tolerance: Int64) -> (RowOutcome, String, Int?) {
-        let moments =
-            tolerance > 0
-            ? [time, Timestamp(microseconds: time.microseconds - tolerance), Timestamp(microseconds: time.microseconds + tolerance)] : [time]
+    func resolve(_ address: IPAddress, port: UInt16?, at time: Timestamp, tolerance: Int64, extra: Int64 = 0) -> (RowOutcome, String, Int?) {
+        var moments = [time]
+        if tolerance > 0 || extra > 0 {
+            moments += [Timestamp(microseconds: time.microseconds - tolerance), Timestamp(microseconds: time.microseconds + extra + tolerance)]
+        }
         var answers: [Int?] = []
         for moment in moments {
             if index.natBlockCount(on: address, at: moment) > 0 {
@@ -261,7 +264,7 @@ public struct ClaimBatch: Sendable {
             }
         }
         guard let first = answers.first, answers.allSatisfy({ $0 == first }) else {
-            return (.notIdentifiable, "the holder changes within ±\(tolerance / 1_000_000) s of the time", nil)
+            return (.notIdentifiable, "the holder changes within the time's tolerance (±\(tolerance / 1_000_000) s, or its minute)", nil)
         }
         guard let position = first else { return (.notOurs, "not our address at that time", nil) }
         guard index.attribution(of: position) != nil else { return (.notOurs, "assigned to a service the inventory does not know", nil) }

@@ -127,8 +127,15 @@ public struct ClaimListReader: Sendable {
     /// The zone a heading declares for its times: `日時(UTC)`, `time (JST)`, `timestamp[+09:00]`.
     static func declaredZone(_ heading: String) -> TimeZone? {
         let text = key(heading)
-        if text.contains("utc") || text.contains("gmt") { return TimeZone(identifier: "UTC") }
-        if text.contains("jst") || text.contains("日本時間") || text.contains("+09:00") { return TimeZone(identifier: "Asia/Tokyo") }
+        // Japan first: 日時(JST), 日時(UTC+9), 日時(GMT+09:00) are all Japanese time.
+        for marker in ["jst", "日本時間", "+09:00", "+0900", "utc+9", "gmt+9", "utc+09", "gmt+09"] where text.contains(marker) {
+            return TimeZone(identifier: "Asia/Tokyo")
+        }
+        if text.contains("utc") || text.contains("gmt") {
+            // Another offset after UTC/GMT is not guessed at: the column counts as undeclared (JST assumed and flagged).
+            if let range = text.range(of: #"(utc|gmt)[+-]"#, options: .regularExpression), range.upperBound < text.endIndex { return nil }
+            return TimeZone(identifier: "UTC")
+        }
         return nil
     }
 
@@ -211,8 +218,9 @@ public struct ClaimListReader: Sendable {
         }
         if let serial = Double(time), serial > 20_000, serial < 80_000 {
             // An Excel date serial (days since 1899-12-30), with no zone: read in the column's or default zone.
-            let seconds = (serial - 25_569) * 86_400
-            let local = Timestamp(microseconds: Int64((seconds * 1_000_000).rounded()))
+            // Rounded to the second: a serial printed with 15 significant digits lands a microsecond early.
+            let seconds = ((serial - 25_569) * 86_400).rounded()
+            let local = Timestamp(microseconds: Int64(seconds) * 1_000_000)
             let offset = parser.defaultZone.secondsFromGMT(for: local.date)
             row.time = Timestamp(microseconds: local.microseconds - Int64(offset) * 1_000_000)
             row.zoneAssumed = !zoneDeclared
@@ -320,6 +328,10 @@ enum XLSXTable {
         guard let data = root.child("sheetData") else { return [] }
         var table: [[String]] = []
         for row in data.children where row.name == "row" {
+            // Excel leaves empty rows out; a row's `r` keeps the sheet's numbering.
+            if let number = row.attributes["r"].flatMap(Int.init), number > table.count + 1, number <= maximumRows + 1 {
+                while table.count < number - 1 { table.append([]) }
+            }
             var cells: [String] = []
             for cell in row.children where cell.name == "c" {
                 let column = cell.attributes["r"].flatMap(columnIndex) ?? cells.count

@@ -3,8 +3,8 @@ public import MoguraCore
 
 /// A proposal to release a subscriber's identity to a third party, and the approvals it gathers.
 ///
-/// Disclosure cannot be undone, so it needs a recorded legal basis and **two approvals by different legal staff**,
-/// at least one a legal lead who did not propose it (`legal-track.md` §9.1, §9.7). ``DisclosureGate`` is the only
+/// Disclosure cannot be undone, so it needs a recorded legal basis and **two approvals by different legal staff
+/// other than the proposer**, at least one a legal lead (`legal-track.md` §9.1, §9.7). ``DisclosureGate`` is the only
 /// way to a ``DisclosureRecord``; there is no override, for any role.
 public struct DisclosureProposal: Hashable, Sendable, Codable {
     public struct Approval: Hashable, Sendable, Codable {
@@ -29,6 +29,8 @@ public struct DisclosureProposal: Hashable, Sendable, Codable {
     public var proposedBy: String
     public var proposedAt: Timestamp
     public var approvals: [Approval] = []
+    /// When it went into the register; a released proposal takes no more approvals and is not released again.
+    public var releasedAt: Timestamp?
 
     public init(
         requestNumber: String, customerID: String, rows: [String], items: [String], recipient: String, basis: String, proposedBy: String,
@@ -72,6 +74,8 @@ public enum DisclosureGate {
         guard !proposal.basis.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw LegalError("a disclosure needs a recorded legal basis")
         }
+        guard proposal.releasedAt == nil else { throw LegalError("this disclosure was released already") }
+        guard user.login != proposal.proposedBy else { throw LegalError("the proposer cannot approve their own disclosure") }
         guard !proposal.approvals.contains(where: { $0.login == user.login }) else {
             throw LegalError("\(user.login) has already approved this disclosure; the second approval must come from someone else")
         }
@@ -80,8 +84,9 @@ public enum DisclosureGate {
 
     /// Why the proposal cannot be released yet, or nil when it can.
     public static func missing(_ proposal: DisclosureProposal) -> String? {
+        if proposal.releasedAt != nil { return "it was released already" }
         if proposal.basis.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "no legal basis is recorded" }
-        let approvers = Set(proposal.approvals.map(\.login))
+        let approvers = Set(proposal.approvals.map(\.login).filter { $0 != proposal.proposedBy })
         if approvers.count < 2 { return "\(approvers.count) of 2 approvals by different legal staff" }
         if !proposal.approvals.contains(where: { $0.roles.contains(.legalLead) && $0.login != proposal.proposedBy }) {
             return "no approval by a legal lead other than the proposer"

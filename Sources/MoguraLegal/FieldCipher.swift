@@ -1,9 +1,10 @@
 import Crypto
 public import Foundation
 
-/// Encrypts subscriber personal data one field at a time (AES-256-GCM, swift-crypto), so a database dump, a backup
-/// or a stray SQL query shows no name, address, phone or e-mail; each value is bound to its field name, so a
-/// ciphertext moved into another field does not decrypt.
+/// Encrypts a request's subscriber data one field at a time (AES-256-GCM, swift-crypto), so a database dump, a
+/// backup or a stray SQL query shows none of the stored name, address, phone or e-mail; each value is bound to its
+/// field name, so a ciphertext moved into another field does not decrypt. (Rendered documents and inventory names
+/// are not covered: docs/legal.md says what is.)
 ///
 /// Keys come from a keyring: `id=base64key` lines (32 bytes each) in a file (`MOGURA_LEGAL_KEYS_FILE`) or the
 /// environment (`MOGURA_LEGAL_KEYS`, lines separated by `;`). The **first** key encrypts; every key decrypts, so a

@@ -109,8 +109,10 @@ public struct LegalDesk: Sendable {
         request.feePerID = feePerID
         request.billableIDs = result.billableIDs
         request.subscriberNames = Dictionary(result.groups.map { ($0.customerID, $0.customerName) }, uniquingKeysWith: { first, _ in first })
-        try request.move(to: kind == .disclosureRequest ? "screening" : request.state)
-        if kind == .disclosureRequest { try request.move(to: "identifying") }
+        if kind == .disclosureRequest {
+            try request.move(to: "screening")
+            try request.move(to: "identifying")
+        }
         let items = try result.rows.enumerated().map { position, row in
             LegalItemRow(
                 position: position, outcome: row.outcome.rawValue, customerID: row.lookup?.customerID, dedupeKey: row.row.dedupeKey,
@@ -136,7 +138,8 @@ public struct LegalDesk: Sendable {
 
     /// Releases a request's holds (when it has ended, or the order that asked for them is lifted).
     public func releaseHolds(_ number: String, user: StaffUser, at time: Timestamp) async throws -> Int {
-        try await require(.prepare, user, number)
+        try await require(.approve, user, number)
+        guard user.roles.contains(.legalLead) else { throw LegalError("holds are released by a legal lead") }
         let (id, _) = try await request(number, user: user)
         return try await store.releaseLegalHolds(requestID: id, actor: user.actor, at: time)
     }
@@ -175,6 +178,8 @@ public struct LegalDesk: Sendable {
     public func sendOpinionInquiries(_ number: String, user: StaffUser, issued: Timestamp, delivered: Timestamp) async throws -> [RenderedDocument] {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
+        var moved = request
+        try moved.move(to: "awaiting-sender")  // before anything is stored: a second call fails here
         let resolved = try await rows(number, user: user)
         let groups = Self.groups(resolved, names: request.subscriberNames)
         let deadline = StandardDeadlineRules.opinionInquiryReply.deadline(from: delivered, calendar: calendar)
@@ -195,12 +200,7 @@ public struct LegalDesk: Sendable {
                 ),
                 actor: user.actor, at: issued)
         }
-        var moved = request
-        try moved.move(to: "awaiting-sender")
-        guard
-            try await store.updateLegalRequest(
-                number: number, from: request.state, to: moved.state, payload: try Self.json(moved), actor: user.actor, at: issued)
-        else { throw LegalError("\(number) changed meanwhile; look again") }
+        try await save(request, moved, user: user, at: issued)
         return documents
     }
 
@@ -277,6 +277,11 @@ public struct LegalDesk: Sendable {
         let (_, request) = try await self.request(number, user: user)
         let rows = try await self.rows(number, user: user).filter { $0.lookup?.customerID == customerID && $0.outcome == .resolved }
         guard !rows.isEmpty else { throw LegalError("no resolved row of \(customerID) in \(number)") }
+        guard !request.isClosed else { throw LegalError("\(number) is \(request.state)") }
+        // One open proposal per subscriber: approvals stay attached to what the approvers saw.
+        guard !request.proposals.contains(where: { $0.customerID == customerID && $0.releasedAt == nil }) else {
+            throw LegalError("a disclosure of \(customerID) is already proposed in \(number); approve or release it")
+        }
         var changed = request
         changed.proposals.append(
             DisclosureProposal(
@@ -295,6 +300,10 @@ public struct LegalDesk: Sendable {
         var changed = request
         try DisclosureGate.approve(&changed.proposals[position], by: user, note: note, at: time)
         try await save(request, changed, user: user, at: time)
+        _ = try await store.appendAudit(
+            AuditDraft(
+                at: time, actor: user.actor, action: "legal.disclosure.approve", objectType: "legal_request", objectID: number,
+                details: try Self.json(["customer": customerID])))
     }
 
     /// Releases an approved proposal into the register.
@@ -302,12 +311,21 @@ public struct LegalDesk: Sendable {
     public func releaseDisclosure(_ number: String, customerID: String, user: StaffUser, at time: Timestamp) async throws -> DisclosureRecord {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
-        guard let proposal = request.proposals.last(where: { $0.customerID == customerID }) else {
+        guard !request.isClosed else { throw LegalError("\(number) is \(request.state)") }
+        guard let position = request.proposals.lastIndex(where: { $0.customerID == customerID }) else {
             throw LegalError("no disclosure of \(customerID) is proposed in \(number)")
         }
         var register = DisclosureRegister()
-        var record = try DisclosureGate.release(proposal, into: &register, at: time)
-        record.sequence = Int(try await store.appendDisclosure(requestID: id, payload: try Self.json(record), actor: user.actor, at: time))
+        var record = try DisclosureGate.release(request.proposals[position], into: &register, at: time)
+        var changed = request
+        changed.proposals[position].releasedAt = time
+        // The register's record and the proposal's release in one transaction, if nobody changed the request meanwhile.
+        guard
+            let sequence = try await store.appendDisclosure(
+                requestID: id, payload: try Self.json(record), number: number, expectedPayload: try Self.json(request),
+                releasedPayload: try Self.json(changed), actor: user.actor, at: time)
+        else { throw LegalError("\(number) changed meanwhile; look again") }
+        record.sequence = Int(sequence)
         return record
     }
 
@@ -319,6 +337,17 @@ public struct LegalDesk: Sendable {
         var changed = request
         changed.senderAnswers[customerID] = answer
         try await save(request, changed, user: user, at: time)
+        // Every subscriber has answered: the reply deadline is met, and the watch no longer escalates it.
+        if changed.senderAnswers.count >= changed.subscriberNames.count {
+            let (id, _) = try await self.request(number, user: user)
+            for deadline in try await store.legalDeadlines(requestID: id)
+            where deadline.ruleID == StandardDeadlineRules.opinionInquiryReply.id && deadline.status == Deadline.Status.pending.rawValue {
+                guard let rowID = deadline.id else { continue }
+                var stored = try JSONDecoder().decode(Deadline.self, from: Data(deadline.payload.utf8))
+                stored.status = .met
+                try await store.updateLegalDeadline(rowID, status: "met", payload: try Self.json(stored), event: "met", actor: user.actor, at: time)
+            }
+        }
         _ = try await store.appendAudit(
             AuditDraft(
                 at: time, actor: user.actor, action: "legal.answer.record", objectType: "legal_request", objectID: number,
@@ -488,10 +517,13 @@ public struct LegalDesk: Sendable {
                 details: try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue])))
     }
 
+    /// Stores `after` if the stored request is still `before` (state and content): two changes at once never
+    /// overwrite each other.
     func save(_ before: LegalRequest, _ after: LegalRequest, user: StaffUser, at time: Timestamp) async throws {
         guard
             try await store.updateLegalRequest(
-                number: before.number, from: before.state, to: after.state, payload: try Self.json(after), actor: user.actor, at: time)
+                number: before.number, from: before.state, to: after.state, expectedPayload: try Self.json(before), payload: try Self.json(after),
+                actor: user.actor, at: time)
         else { throw LegalError("\(before.number) changed meanwhile; look again") }
     }
 }

@@ -23,12 +23,35 @@ public struct RetentionPurge: Sendable {
     }
 
     /// Purges what is due at `now`; with `dryRun`, only counts.
-    public func run(now: Timestamp, dryRun: Bool = false, limit: Int = 10_000) async throws -> Summary {
+    public func run(now: Timestamp, dryRun: Bool = false, pageSize: Int = 10_000) async throws -> Summary {
         let cutoff = now.adding(seconds: -Int64(reportRetentionDays) * 86_400)
         let holds = try await store.legalHolds(requestID: nil).filter { $0.isActive(at: now) && $0.sources.contains("reports") }
         var summary = Summary()
         var heldHashes: [String] = []
-        for candidate in try await store.purgeCandidates(receivedBefore: cutoff, limit: limit) {
+        var cursor: (Timestamp, String)?
+        var page: [PurgeCandidate] = []
+        repeat {
+            page = try await store.purgeCandidates(receivedBefore: cutoff, after: cursor, limit: pageSize)
+            cursor = page.last.map { ($0.newest, $0.hash.hex) }
+            try await purge(page, holds: holds, dryRun: dryRun, summary: &summary, held: &heldHashes)
+        } while page.count == pageSize
+        let details = "{\"dry_run\":\(dryRun),\"examined\":\(summary.examined),\"purged\":\(summary.purged),\"held\":\(summary.held)}"
+        _ = try await store.appendAudit(AuditDraft(at: now, actor: actor, action: "retention.purge", objectType: "blob", details: details))
+        if !heldHashes.isEmpty {
+            _ = try await store.appendAudit(
+                AuditDraft(
+                    at: now, actor: actor, action: "retention.skip-held", objectType: "blob",
+                    details: try LegalDesk.json(["blobs": heldHashes.prefix(1_000).joined(separator: " ")])))
+        }
+        return summary
+    }
+
+    func purge(
+        _ candidates: [PurgeCandidate], holds: [LegalHoldRow], dryRun: Bool, summary: inout Summary, held heldHashes: inout [String]
+    )
+        async throws
+    {
+        for candidate in candidates {
             summary.examined += 1
             let isHeld = holds.contains { hold in
                 hold.customerID == nil
@@ -43,14 +66,5 @@ public struct RetentionPurge: Sendable {
             if !dryRun { try await store.tombstoneBlob(candidate.hash, reason: "retention: older than \(reportRetentionDays) days", actor: actor) }
             summary.purged += 1
         }
-        let details = "{\"dry_run\":\(dryRun),\"examined\":\(summary.examined),\"purged\":\(summary.purged),\"held\":\(summary.held)}"
-        _ = try await store.appendAudit(AuditDraft(at: now, actor: actor, action: "retention.purge", objectType: "blob", details: details))
-        if !heldHashes.isEmpty {
-            _ = try await store.appendAudit(
-                AuditDraft(
-                    at: now, actor: actor, action: "retention.skip-held", objectType: "blob",
-                    details: try LegalDesk.json(["blobs": heldHashes.prefix(1_000).joined(separator: " ")])))
-        }
-        return summary
     }
 }

@@ -80,7 +80,7 @@ final class ICUMatcher {
 
     /// The first match in `text` (UTF-16 code units), or `.timedOut` when the match was still running at `deadline`.
     func firstMatch(in text: UnsafeBufferPointer<UInt16>, deadline limit: UInt64) -> Outcome {
-        guard DispatchTime.now().uptimeNanoseconds < limit else { return .timedOut }
+        guard DispatchTime.now().uptimeNanoseconds < limit, text.count <= Int(Int32.max) else { return .timedOut }
         deadline.pointee = limit
         var status = U_ZERO_ERROR
         swift_uregex_setText(regex, text.count > 0 ? text.baseAddress : UnsafePointer(empty), Int32(text.count), &status)

@@ -143,16 +143,14 @@ extension SQLStore {
     /// Moves a request from `from` to `to` with its new payload, if nobody moved it meanwhile.
     /// - Returns: whether it moved.
     public func updateLegalRequest(
-        number: String, from: String, to: String, payload: String, actor: String, at time: Timestamp
-    ) async throws
-        -> Bool
-    {
+        number: String, from: String, to: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
+    ) async throws -> Bool {
         try await transaction { database in
             let updated = try await self.rows(
                 database,
                 """
                 UPDATE legal_requests SET state = \(bind: to), payload = \(bind: payload), updated_at = \(bind: time.microseconds)
-                WHERE number = \(bind: number) AND state = \(bind: from) RETURNING id
+                WHERE number = \(bind: number) AND state = \(bind: from) AND payload = \(bind: expectedPayload) RETURNING id
                 """)
             guard !updated.isEmpty else { return false }
             _ = try await self.appendAudit(
@@ -206,7 +204,7 @@ extension SQLStore {
                 database,
                 """
                 SELECT r.dedupe_key, q.number, r.position FROM legal_rows r JOIN legal_requests q ON q.id = r.request_id
-                WHERE r.claimant = \(bind: claimant) AND r.dedupe_key IS NOT NULL AND r.outcome <> 'duplicate'
+                WHERE r.claimant = \(bind: claimant) AND r.dedupe_key IS NOT NULL AND r.outcome <> 'duplicate' AND q.state <> 'withdrawn'
                 ORDER BY q.id, r.position
                 """)
             {
@@ -261,14 +259,26 @@ extension SQLStore {
     }
 
     /// Records what the watch did to a deadline (reminded, missed), audited as `legal.deadline.<event>`.
-    public func updateLegalDeadline(_ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp) async throws {
+    /// Only a pending deadline changes, so two watches at once raise each event once.
+    /// - Returns: whether it changed.
+    @discardableResult
+    public func updateLegalDeadline(
+        _ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp
+    ) async throws
+        -> Bool
+    {
         try await transaction { database in
-            try await database.raw(
-                "UPDATE legal_deadlines SET status = \(bind: status), payload = \(bind: payload) WHERE id = \(bind: id)"
-            ).run()
+            let updated = try await self.rows(
+                database,
+                """
+                UPDATE legal_deadlines SET status = \(bind: status), payload = \(bind: payload)
+                WHERE id = \(bind: id) AND status = 'pending' RETURNING id
+                """)
+            guard !updated.isEmpty else { return false }
             _ = try await self.appendAudit(
                 AuditDraft(at: time, actor: actor, action: "legal.deadline.\(event)", objectType: "legal_deadline", objectID: String(id)),
                 in: database)
+            return true
         }
     }
 
@@ -314,9 +324,20 @@ extension SQLStore {
         }
     }
 
-    /// Appends to the disclosure register; the store gives the sequence number. There is no update or delete.
-    public func appendDisclosure(requestID: Int64, payload: String, actor: String, at time: Timestamp) async throws -> Int64 {
+    /// Appends to the disclosure register and marks the request's proposal released, in one transaction, if the
+    /// request is still `expectedPayload`; the store gives the sequence number. There is no update or delete.
+    /// - Returns: the sequence, or nil when the request changed meanwhile.
+    public func appendDisclosure(
+        requestID: Int64, payload: String, number: String, expectedPayload: String, releasedPayload: String, actor: String, at time: Timestamp
+    ) async throws -> Int64? {
         try await transaction { database in
+            let marked = try await self.rows(
+                database,
+                """
+                UPDATE legal_requests SET payload = \(bind: releasedPayload), updated_at = \(bind: time.microseconds)
+                WHERE id = \(bind: requestID) AND number = \(bind: number) AND payload = \(bind: expectedPayload) RETURNING id
+                """)
+            guard !marked.isEmpty else { return nil }
             let inserted = try await self.rows(
                 database,
                 """
@@ -396,21 +417,26 @@ public protocol LegalRecordStore: Sendable {
     func createLegalRequest(_ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String) async throws -> Int64
     func legalRequest(number: String) async throws -> LegalRequestRow?
     func legalRequests(includeClosed: Bool, limit: Int) async throws -> [LegalRequestRow]
-    func updateLegalRequest(number: String, from: String, to: String, payload: String, actor: String, at time: Timestamp) async throws -> Bool
+    func updateLegalRequest(
+        number: String, from: String, to: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
+    ) async throws -> Bool
     func legalItems(requestID: Int64, offset: Int, limit: Int) async throws -> [LegalItemRow]
     func legalDedupeKeys(claimant: String) async throws -> [String: String]
     func updateLegalItems(requestID: Int64, items: [(position: Int, payload: String)], actor: String, at time: Timestamp) async throws
     func legalDeadlines(pendingBefore time: Timestamp, limit: Int) async throws -> [LegalDeadlineRow]
     func legalDeadlines(requestID: Int64) async throws -> [LegalDeadlineRow]
     func addLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp) async throws -> Int64
-    func updateLegalDeadline(_ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp) async throws
+    @discardableResult
+    func updateLegalDeadline(_ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp) async throws -> Bool
     func saveLegalDocument(
         requestID: Int64, templateID: String, version: String, recipient: String, sha256: String, payload: String, actor: String, at time: Timestamp
     ) async throws -> Int64
     func legalDocuments(
         requestID: Int64
     ) async throws -> [(id: Int64, template: String, version: String, recipient: String, sha256: String, payload: String)]
-    func appendDisclosure(requestID: Int64, payload: String, actor: String, at time: Timestamp) async throws -> Int64
+    func appendDisclosure(
+        requestID: Int64, payload: String, number: String, expectedPayload: String, releasedPayload: String, actor: String, at time: Timestamp
+    ) async throws -> Int64?
     func disclosures(requestID: Int64?) async throws -> [(sequence: Int64, payload: String)]
     func saveLegalSubject(requestID: Int64, customerID: String, sealedFields: String, actor: String, at time: Timestamp) async throws
     func legalSubject(requestID: Int64, customerID: String) async throws -> String?
@@ -418,7 +444,7 @@ public protocol LegalRecordStore: Sendable {
     func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws
     func legalHolds(requestID: Int64?) async throws -> [LegalHoldRow]
     func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int
-    func purgeCandidates(receivedBefore cutoff: Timestamp, limit: Int) async throws -> [PurgeCandidate]
+    func purgeCandidates(receivedBefore cutoff: Timestamp, after cursor: (Timestamp, String)?, limit: Int) async throws -> [PurgeCandidate]
     func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
 }
@@ -550,14 +576,25 @@ extension SQLStore {
     }
 
     /// Raw reports (blobs not yet purged) whose newest report arrived before `cutoff`, with their cases' customers.
-    public func purgeCandidates(receivedBefore cutoff: Timestamp, limit: Int = 10_000) async throws -> [PurgeCandidate] {
+    /// Pages by (newest, hash) after `cursor`, so held blobs at the front do not stop the purge reaching the rest.
+    public func purgeCandidates(
+        receivedBefore cutoff: Timestamp, after cursor: (Timestamp, String)?, limit: Int = 10_000
+    ) async throws
+        -> [PurgeCandidate]
+    {
         try await session { database in
+            let after: SQLQueryString =
+                cursor.map {
+                    """
+                     AND (MAX(r.received_at) > \(bind: $0.0.microseconds) OR (MAX(r.received_at) = \(bind: $0.0.microseconds) AND r.raw_sha256 > \(bind: $0.1)))
+                    """
+                } ?? ""
             let rows = try await self.rows(
                 database,
                 """
                 SELECT r.raw_sha256 AS hash, MAX(r.received_at) AS newest FROM reports r JOIN blobs b ON b.sha256 = r.raw_sha256
-                WHERE b.tombstoned_at IS NULL GROUP BY r.raw_sha256 HAVING MAX(r.received_at) < \(bind: cutoff.microseconds)
-                ORDER BY newest LIMIT \(bind: limit)
+                WHERE b.tombstoned_at IS NULL GROUP BY r.raw_sha256 HAVING MAX(r.received_at) < \(bind: cutoff.microseconds)\(after)
+                ORDER BY newest, hash LIMIT \(bind: limit)
                 """)
             var candidates: [PurgeCandidate] = []
             for row in rows {

@@ -673,7 +673,8 @@ extension WebServer {
                     legal = report.track == .legal
                     if !legal, let caseID = report.caseID { legal = try await track(ofCase: caseID) == .legal }
                 }
-                if event.action.hasPrefix("legal.") || event.objectType.hasPrefix("legal_") { legal = true }
+                // The retention purge's counts of held reports would tell that holds exist.
+                if event.action.hasPrefix("legal.") || event.objectType.hasPrefix("legal_") || event.action.hasPrefix("retention.") { legal = true }
                 if legal { hidden.insert(event.sequence) }
             }
         }

@@ -382,14 +382,24 @@ struct LegalCommand: AsyncParsableCommand {
                     var deadlines = [try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))]
                     for event in DeadlineWatch.evaluate(&deadlines, now: time) {
                         let name: String
+                        let line: String
                         switch event {
                         case .reminder(_, let before):
-                            name = "reminder"; print("reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left")
-                        case .missed: name = "missed"; print("MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated")
+                            name = "reminder"
+                            line = "reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left"
+                        case .missed:
+                            name = "missed"
+                            line = "MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated"
                         }
-                        try await database.updateLegalDeadline(
-                            id, status: deadlines[0].status.rawValue, payload: try LegalDesk.json(deadlines[0]), event: name, actor: "legal-watch",
-                            at: time)
+                        // A reminder keeps the deadline pending; the store changes only a pending one, so two watches
+                        // at once raise a miss once.
+                        guard
+                            try await database.updateLegalDeadline(
+                                id, status: deadlines[0].status.rawValue, payload: try LegalDesk.json(deadlines[0]), event: name,
+                                actor: "legal-watch",
+                                at: time)
+                        else { continue }
+                        print(line)
                         raised += 1
                     }
                 }

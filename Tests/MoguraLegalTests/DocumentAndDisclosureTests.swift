@@ -109,10 +109,11 @@ struct DocumentAndDisclosureTests {
         #expect(!document.html.contains("<b>契約者") && document.html.contains("&lt;b&gt;契約者"))
     }
 
-    @Test func aDisclosureNeedsTwoDifferentLegalStaffAndALeadWhoDidNotPropose() throws {
+    @Test func aDisclosureNeedsTwoLegalStaffOtherThanTheProposerOneALead() throws {
         let lead = StaffUser(login: "lead", displayName: "Lead", roles: [.legalLead])
         let lead2 = StaffUser(login: "lead2", displayName: "Lead 2", roles: [.legalLead])
         let agent = StaffUser(login: "agent", displayName: "Agent", roles: [.legalAgent])
+        let agent2 = StaffUser(login: "agent2", displayName: "Agent 2", roles: [.legalAgent])
         let admin = StaffUser(login: "root", displayName: "Admin", roles: [.admin])
         let tos = StaffUser(login: "tos", displayName: "ToS", roles: [.tosAgent])
         let now = try Timestamp(rfc3339: "2026-12-01T10:00:00+09:00")
@@ -123,20 +124,26 @@ struct DocumentAndDisclosureTests {
 
         #expect(throws: LegalError.self) { try DisclosureGate.approve(&proposal, by: admin, at: now) }
         #expect(throws: LegalError.self) { try DisclosureGate.approve(&proposal, by: tos, at: now) }
-        try DisclosureGate.approve(&proposal, by: lead, at: now)
-        #expect(throws: LegalError("lead has already approved this disclosure; the second approval must come from someone else")) {
-            try DisclosureGate.approve(&proposal, by: lead, at: now)
+        #expect(throws: LegalError("the proposer cannot approve their own disclosure")) { try DisclosureGate.approve(&proposal, by: lead, at: now) }
+        try DisclosureGate.approve(&proposal, by: agent, at: now)
+        #expect(throws: LegalError("agent has already approved this disclosure; the second approval must come from someone else")) {
+            try DisclosureGate.approve(&proposal, by: agent, at: now)
         }
         #expect(throws: LegalError("the disclosure cannot be released: 1 of 2 approvals by different legal staff")) {
             try DisclosureGate.release(proposal, into: &register, at: now)
         }
-        // Two approvals, but the only lead is the proposer: still not enough.
-        try DisclosureGate.approve(&proposal, by: agent, at: now)
+        // Two approvals, but neither by a legal lead: still not enough.
+        try DisclosureGate.approve(&proposal, by: agent2, at: now)
         #expect(DisclosureGate.missing(proposal) == "no approval by a legal lead other than the proposer")
         #expect(throws: LegalError.self) { try DisclosureGate.release(proposal, into: &register, at: now) }
         try DisclosureGate.approve(&proposal, by: lead2, at: now)
         let record = try DisclosureGate.release(proposal, into: &register, at: now)
-        #expect(record.sequence == 1 && record.approvedBy == ["lead", "agent", "lead2"] && record.basis.contains("同意"))
+        #expect(record.sequence == 1 && record.approvedBy == ["agent", "agent2", "lead2"] && record.basis.contains("同意"))
+        // Released once: no more approvals, no second release.
+        var released = proposal
+        released.releasedAt = now
+        #expect(DisclosureGate.missing(released) == "it was released already")
+        #expect(throws: LegalError.self) { try DisclosureGate.approve(&released, by: lead, at: now) }
 
         // No basis, no approval.
         var bare = proposal

@@ -125,23 +125,29 @@ struct LegalDeskStoreTests {
             try await desk.proposeDisclosure(
                 "LR-2026-000001", customerID: subscriber, items: ["氏名又は名称", "住所"], recipient: "代理人弁護士",
                 basis: "契約者の同意（回答書受領）", user: Self.lead, at: now)
-            try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
-            await #expect(throws: LegalError.self) {
-                try await desk.releaseDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
-            }
             await #expect(throws: LegalError.self) {
                 try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
             }
-            await #expect(throws: LegalAccessDenied.self) {
-                try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.admin, at: now)
+            await #expect(throws: LegalError.self) {
+                try await desk.proposeDisclosure(
+                    "LR-2026-000001", customerID: subscriber, items: ["電話番号"], recipient: "someone else", basis: "x", user: Self.agent, at: now)
             }
             try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.agent, at: now)
             await #expect(throws: LegalError.self) {
                 try await desk.releaseDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
             }
+            await #expect(throws: LegalError.self) {
+                try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.agent, at: now)
+            }
+            await #expect(throws: LegalAccessDenied.self) {
+                try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.admin, at: now)
+            }
             try await desk.approveDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead2, at: now)
             let record = try await desk.releaseDisclosure("LR-2026-000001", customerID: subscriber, user: Self.agent, at: now)
-            #expect(record.sequence == 1 && record.approvedBy == ["lead", "agent", "lead2"])
+            #expect(record.sequence == 1 && record.approvedBy == ["agent", "lead2"])
+            await #expect(throws: LegalError.self) {
+                try await desk.releaseDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
+            }
             #expect(try await store.disclosures(requestID: id).count == 1)
 
             // The audit chain holds the views, the refusals, the reveal with its reason, and the disclosure.
