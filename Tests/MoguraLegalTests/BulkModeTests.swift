@@ -44,6 +44,43 @@ struct BulkModeTests {
         #expect(rows[1].warnings.isEmpty == false || rows[1].infoHash == nil)
     }
 
+    @Test func zonesInHeadingsSerialsToTheSecondAndSheetRowNumbers() throws {
+        // 日時(UTC+9) is Japanese time; 日時(UTC-5) is not guessed (JST assumed and flagged).
+        let japan = try ClaimListReader().read(Array("IP,日時(UTC+9)\n192.0.2.1,2026-10-05 12:00:00\n".utf8))
+        #expect(japan[0].time == (try Timestamp(rfc3339: "2026-10-05T12:00:00+09:00")) && !japan[0].zoneAssumed)
+        let other = try ClaimListReader().read(Array("IP,日時(UTC-5)\n192.0.2.1,2026-10-05 12:00:00\n".utf8))
+        #expect(other[0].time == (try Timestamp(rfc3339: "2026-10-05T12:00:00+09:00")) && other[0].zoneAssumed)
+        // A serial printed with 15 significant digits is the second it means, not a microsecond before.
+        let seconds = 3 * 3_600 + 25 * 60 + 7
+        let serial = String(format: "%.15g", 46_300 + Double(seconds) / 86_400)
+        let rows = try ClaimListReader().read(XLSXWriter.workbook([["IP", "Timestamp (UTC)"], ["192.0.2.1", serial]]))
+        #expect(rows[0].time == (try Timestamp(rfc3339: "2026-10-05T03:25:07Z")), "\(serial)")
+        // Excel leaves empty rows out; the row numbers follow the sheet.
+        let sheet = XLSXWriter.workbook([["IP", "日時"], ["192.0.2.1", "2026-10-05 12:00:00"], [], [], ["192.0.2.2", "2026-10-05 12:00:01"]])
+        let sparse = try ClaimListReader().read(sheet)
+        #expect(sparse.map(\.line) == [2, 5] && sparse.map(\.rowNumber) == ["1", "4"])
+    }
+
+    /// A time without seconds could be any second of its minute: a NAT block handed over within that minute makes
+    /// the row not identifiable, while the same row with seconds resolves.
+    @Test func aTimeWithoutSecondsMustHoldForItsWholeMinute() throws {
+        let address = try IPAddress("198.51.100.77")
+        let block = AssignedResource.nat(NATBlock(address: address, firstPort: 1_024, lastPort: 2_047))
+        let handover = try Timestamp(rfc3339: "2026-10-05T12:34:30+09:00")
+        let index = InventoryIndex(
+            customers: [Customer(id: "a", name: "A"), Customer(id: "b", name: "B")],
+            services: [Service(id: "sa", customerID: "a", kind: "access"), Service(id: "sb", customerID: "b", kind: "access")],
+            assignments: [
+                Assignment(serviceID: "sa", resource: block, validity: ValidityRange(to: handover)),
+                Assignment(serviceID: "sb", resource: block, validity: ValidityRange(from: handover)),
+            ])
+        let rows = try ClaimListReader().read(
+            Array("IP,ポート番号,日時\n198.51.100.77,1500,2026-10-05 12:34\n198.51.100.77,1500,2026-10-05 12:34:05\n".utf8))
+        let result = ClaimBatch(index: index, actor: "test").run(rows, now: try Timestamp(rfc3339: "2026-11-01T00:00:00Z"))
+        #expect(result.rows.map(\.outcome) == [.notIdentifiable, .resolved])
+        #expect(result.rows[1].lookup?.customerID == "a")
+    }
+
     @Test func listsWithoutTheNeededColumnsOrOverTheLimitsAreRefused() {
         #expect(throws: LegalError.self) { try ClaimListReader().read(Array("name,colour\nx,red\n".utf8), name: "wrong.csv") }
         var small = ClaimListReader()

@@ -268,4 +268,35 @@ struct LegalDeskStoreTests {
             #expect(try await store.legalDocuments(requestID: id).map(\.template) == ["ja/police/answer"])
         }
     }
+
+    /// The reply deadline is met once every subscriber's answer is recorded; the watch then has nothing to escalate.
+    @Test(arguments: TestStores.engines)
+    func answersFromEverySubscriberMeetTheReplyDeadline(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let fixture = ClaimListFixture(rows: 40)
+            let desk = try desk(store)
+            let imported = try await desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000030", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments),
+                user: Self.lead, now: fixture.now)
+            _ = try await desk.sendOpinionInquiries("LR-2026-000030", user: Self.agent, issued: fixture.now, delivered: fixture.now)
+            // A second send fails before storing anything.
+            await #expect(throws: LegalError.self) {
+                try await desk.sendOpinionInquiries("LR-2026-000030", user: Self.agent, issued: fixture.now, delivered: fixture.now)
+            }
+            let id = try #require(try await store.legalRequest(number: "LR-2026-000030")?.id)
+            #expect(try await store.legalDocuments(requestID: id).count == imported.groups.count)
+            for (position, group) in imported.groups.enumerated() {
+                #expect(try await store.legalDeadlines(requestID: id).allSatisfy { $0.status == "pending" })
+                try await desk.recordAnswer(
+                    "LR-2026-000030", customerID: group.customerID,
+                    answer: SenderAnswer(kind: position % 2 == 0 ? .consent : .noAnswer, receivedAt: fixture.now, recordedBy: "agent"),
+                    user: Self.agent,
+                    at: fixture.now)
+            }
+            let deadlines = try await store.legalDeadlines(requestID: id)
+            #expect(deadlines.count == 1 && deadlines[0].status == "met")
+            #expect(try await store.legalDeadlines(pendingBefore: fixture.now.adding(seconds: 90 * 86_400), limit: 100).isEmpty)
+        }
+    }
 }

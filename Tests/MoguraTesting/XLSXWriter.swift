@@ -8,7 +8,7 @@ public enum XLSXWriter {
     public static func workbook(_ rows: [[String]]) -> [UInt8] {
         var sheet = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#
         sheet += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
-        for (rowIndex, row) in rows.enumerated() {
+        for (rowIndex, row) in rows.enumerated() where !row.isEmpty {  // Excel leaves empty rows out
             sheet += #"<row r="\#(rowIndex + 1)">"#
             for (columnIndex, value) in row.enumerated() where !value.isEmpty {
                 let reference = column(columnIndex) + String(rowIndex + 1)
