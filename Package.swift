@@ -81,6 +81,8 @@ let package = Package(
                 "MoguraCore", "MoguraStore", "MoguraResolve", "MoguraIntake",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -175,7 +177,11 @@ let package = Package(
         .testTarget(name: "MoguraIntakeTests", dependencies: ["MoguraIntake", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(name: "MoguraCoreTests", dependencies: ["MoguraCore", "MoguraTesting"], swiftSettings: upcoming),
         .testTarget(
-            name: "MoguraLegalTests", dependencies: ["MoguraLegal", "MoguraResolve", "MoguraStore", "MoguraTesting"], swiftSettings: upcoming),
+            name: "MoguraLegalTests",
+            dependencies: [
+                "MoguraLegal", "MoguraResolve", "MoguraStore", "MoguraTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: upcoming),
         .testTarget(
             name: "MoguraStoreTests",
             dependencies: [

@@ -446,6 +446,37 @@ public struct LegalDesk: Sendable {
         return document
     }
 
+    /// One pass of the deadline watch over every pending deadline whose reminder windows may have opened: each
+    /// reminder raised once, each miss escalated once (the store changes only a pending deadline, so two watches
+    /// at once escalate once). Runs under `mogura serve` (``LegalDeadlineWatcher``) and as `mogura legal watch`.
+    /// - Returns: how many deadlines were pending, and one line per event raised.
+    public func watchDeadlines(now: Timestamp, actor: String = "legal-watch") async throws -> (pending: Int, events: [String]) {
+        let pending = try await store.legalDeadlines(pendingBefore: now.adding(seconds: 31 * 86_400), limit: 10_000)
+        var lines: [String] = []
+        for row in pending {
+            guard let id = row.id else { continue }
+            var deadlines = [try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))]
+            for event in DeadlineWatch.evaluate(&deadlines, now: now) {
+                let name: String
+                let line: String
+                switch event {
+                case .reminder(_, let before):
+                    name = "reminder"
+                    line = "reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left"
+                case .missed:
+                    name = "missed"
+                    line = "MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated"
+                }
+                guard
+                    try await store.updateLegalDeadline(
+                        id, status: deadlines[0].status.rawValue, payload: try Self.json(deadlines[0]), event: name, actor: actor, at: now)
+                else { continue }
+                lines.append(line)
+            }
+        }
+        return (pending.count, lines)
+    }
+
     /// The next free request number of the year (in JST): `LR-2026-000123`.
     public func nextNumber(at time: Timestamp) async throws -> String {
         let prefix = "LR-\(CivilDate(time, offsetSeconds: 9 * 3_600).year)-"

@@ -374,36 +374,10 @@ struct LegalCommand: AsyncParsableCommand {
         func run() async throws {
             let time = try now.map { try TimestampParser().parse($0).timestamp } ?? .now()
             try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                // Every pending deadline whose longest reminder window has opened.
-                let pending = try await database.legalDeadlines(pendingBefore: time.adding(seconds: 31 * 86_400), limit: 10_000)
-                var raised = 0
-                for row in pending {
-                    guard let id = row.id else { continue }
-                    var deadlines = [try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))]
-                    for event in DeadlineWatch.evaluate(&deadlines, now: time) {
-                        let name: String
-                        let line: String
-                        switch event {
-                        case .reminder(_, let before):
-                            name = "reminder"
-                            line = "reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left"
-                        case .missed:
-                            name = "missed"
-                            line = "MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated"
-                        }
-                        // A reminder keeps the deadline pending; the store changes only a pending one, so two watches
-                        // at once raise a miss once.
-                        guard
-                            try await database.updateLegalDeadline(
-                                id, status: deadlines[0].status.rawValue, payload: try LegalDesk.json(deadlines[0]), event: name,
-                                actor: "legal-watch",
-                                at: time)
-                        else { continue }
-                        print(line)
-                        raised += 1
-                    }
-                }
-                print("Deadline watch at \(time): \(pending.count) pending, \(raised) event(s) raised.")
+                let (pending, events) = try await LegalCommand.desk(database).watchDeadlines(now: time)
+                for line in events { print(line) }
+                let raised = events.count
+                print("Deadline watch at \(time): \(pending) pending, \(raised) event(s) raised.")
             }
         }
     }

@@ -4,6 +4,7 @@ import Logging
 import MoguraCore
 import MoguraDesk
 import MoguraIntake
+import MoguraLegal
 import MoguraMail
 import MoguraStore
 import MoguraWeb
@@ -90,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
                 CorrelationWorker(
                     correlator: parts.correlator(), clock: SystemClock(), settings: deskConfiguration.workers, logger: logger, ready: ready))
             services.append(ActionWorker(runner: try parts.runner(worker: WorkerName.current, logger: logger), logger: logger, ready: ready))
+            services.append(LegalDeadlineWatcher(desk: try LegalCommand.desk(database), logger: logger, ready: ready))
         }
         if lmtp != "off" {
             let pipeline = IngestPipeline(

@@ -4,6 +4,7 @@ import MoguraLegal
 import MoguraResolve
 import MoguraStore
 import MoguraTesting
+import ServiceLifecycle
 import Testing
 
 /// The legal desk on both storage engines: a bulk import stored with its rows, de-duplication against the
@@ -297,6 +298,38 @@ struct LegalDeskStoreTests {
             let deadlines = try await store.legalDeadlines(requestID: id)
             #expect(deadlines.count == 1 && deadlines[0].status == "met")
             #expect(try await store.legalDeadlines(pendingBefore: fixture.now.adding(seconds: 90 * 86_400), limit: 100).isEmpty)
+        }
+    }
+
+    /// The watch as the service `mogura serve` runs: a missed reply deadline is escalated once however many passes
+    /// run, and the service stops on graceful shutdown.
+    @Test(arguments: TestStores.engines)
+    func theWatchServiceEscalatesAMissedDeadlineOnce(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let fixture = ClaimListFixture(rows: 30)
+            let desk = try desk(store)
+            _ = try await desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000040", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments),
+                user: Self.lead, now: fixture.now)
+            _ = try await desk.sendOpinionInquiries("LR-2026-000040", user: Self.agent, issued: fixture.now, delivered: fixture.now)
+            let late = fixture.now.adding(seconds: 60 * 86_400)
+            let watcher = LegalDeadlineWatcher(desk: desk, interval: 0.05, logger: TestStores.logger, now: { late })
+            let group = ServiceGroup(configuration: .init(services: [watcher], logger: TestStores.logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let id = try #require(try await store.legalRequest(number: "LR-2026-000040")?.id)
+                for _ in 0..<200 {
+                    if try await store.legalDeadlines(requestID: id).first?.status == "missed" { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(300))  // several more passes
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                #expect(try await store.legalDeadlines(requestID: id).first?.status == "missed")
+            }
+            let misses = try await store.auditEvents(after: 0, limit: 10_000).filter { $0.action == "legal.deadline.missed" }
+            #expect(misses.count == 1)
         }
     }
 }
