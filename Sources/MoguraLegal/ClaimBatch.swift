@@ -132,6 +132,28 @@ public struct SubscriberGroup: Hashable, Sendable, Codable {
     public var holdFrom: Timestamp
     public var holdTo: Timestamp
 
+    /// The resolved rows grouped per subscriber, in the order their first rows appear, each with the time window
+    /// its rows span (what a preservation hold covers).
+    public static func groups(_ rows: [ResolvedRow], names: [String: String]) -> [SubscriberGroup] {
+        var groups: [String: SubscriberGroup] = [:]
+        var order: [String] = []
+        for (position, row) in rows.enumerated() where row.outcome == .resolved {
+            guard let lookup = row.lookup, let customer = lookup.customerID else { continue }
+            var group =
+                groups[customer]
+                ?? SubscriberGroup(
+                    customerID: customer, customerName: names[customer] ?? customer, serviceIDs: [], rows: [], holdFrom: lookup.time,
+                    holdTo: lookup.time)
+            if groups[customer] == nil { order.append(customer) }
+            group.rows.append(position)
+            if let service = lookup.serviceID, !group.serviceIDs.contains(service) { group.serviceIDs.append(service) }
+            group.holdFrom = min(group.holdFrom, lookup.time)
+            group.holdTo = max(group.holdTo, lookup.time)
+            groups[customer] = group
+        }
+        return order.map { groups[$0]! }
+    }
+
     public init(customerID: String, customerName: String, serviceIDs: [String], rows: [Int], holdFrom: Timestamp, holdTo: Timestamp) {
         self.customerID = customerID
         self.customerName = customerName
@@ -223,26 +245,11 @@ public struct ClaimBatch: Sendable {
             if outcome == .notIdentifiable && row.port == nil { flags.append("shared-address-without-port") }
             resolved.append(ResolvedRow(row: row, outcome: outcome, reason: reason, lookup: lookup, evidenceFlags: flags))
         }
-        var groups: [String: SubscriberGroup] = [:]
-        var order: [String] = []
         var counts: [RowOutcome: Int] = [:]
-        for (position, row) in resolved.enumerated() {
-            counts[row.outcome, default: 0] += 1
-            guard row.outcome == .resolved, let lookup = row.lookup, let customerID = lookup.customerID else { continue }
-            if groups[customerID] == nil {
-                groups[customerID] = SubscriberGroup(
-                    customerID: customerID, customerName: names[customerID] ?? customerID, serviceIDs: [], rows: [], holdFrom: lookup.time,
-                    holdTo: lookup.time)
-                order.append(customerID)
-            }
-            groups[customerID]!.rows.append(position)
-            if let service = lookup.serviceID, !groups[customerID]!.serviceIDs.contains(service) { groups[customerID]!.serviceIDs.append(service) }
-            groups[customerID]!.holdFrom = min(groups[customerID]!.holdFrom, lookup.time)
-            groups[customerID]!.holdTo = max(groups[customerID]!.holdTo, lookup.time)
-        }
+        for row in resolved { counts[row.outcome, default: 0] += 1 }
         let billable = resolved.count { $0.billable }
         return ClaimBatchResult(
-            rows: resolved, groups: order.map { groups[$0]! }, counts: counts, billableIDs: billable, fee: billable * feePerID)
+            rows: resolved, groups: SubscriberGroup.groups(resolved, names: names), counts: counts, billableIDs: billable, fee: billable * feePerID)
     }
 
     /// The answer for one address (and port) at a time, checked at both ends of the tolerance.

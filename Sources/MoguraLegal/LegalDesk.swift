@@ -181,17 +181,14 @@ public struct LegalDesk: Sendable {
         var moved = request
         try moved.move(to: "awaiting-sender")  // before anything is stored: a second call fails here
         let resolved = try await rows(number, user: user)
-        let groups = Self.groups(resolved, names: request.subscriberNames)
+        let groups = SubscriberGroup.groups(resolved, names: request.subscriberNames)
         let deadline = StandardDeadlineRules.opinionInquiryReply.deadline(from: delivered, calendar: calendar)
         var documents: [RenderedDocument] = []
         for group in groups {
             let document = try renderer.opinionInquiry(
                 request: request, group: group, rows: resolved, requester: request.requesterShownAs ?? "（請求者の希望により非表示）",
                 rights: request.rights ?? "", items: request.requestedItems, deadline: deadline, issued: issued)
-            _ = try await store.saveLegalDocument(
-                requestID: id, templateID: document.templateID, version: document.templateVersion, recipient: document.recipient,
-                sha256: document.sha256, payload: try Self.json(document), actor: user.actor, at: issued)
-            documents.append(document)
+            documents.append(try await keep(document, requestID: id, user: user, at: issued))
         }
         if !groups.isEmpty {
             _ = try await store.addLegalDeadline(
@@ -202,26 +199,6 @@ public struct LegalDesk: Sendable {
         }
         try await save(request, moved, user: user, at: issued)
         return documents
-    }
-
-    /// Groups stored rows per subscriber (as the batch did).
-    static func groups(_ rows: [ResolvedRow], names: [String: String]) -> [SubscriberGroup] {
-        var groups: [String: SubscriberGroup] = [:]
-        var order: [String] = []
-        for (position, row) in rows.enumerated() where row.outcome == .resolved {
-            guard let lookup = row.lookup, let customer = lookup.customerID else { continue }
-            if groups[customer] == nil {
-                groups[customer] = SubscriberGroup(
-                    customerID: customer, customerName: names[customer] ?? customer, serviceIDs: [], rows: [], holdFrom: lookup.time,
-                    holdTo: lookup.time)
-                order.append(customer)
-            }
-            groups[customer]!.rows.append(position)
-            if let service = lookup.serviceID, !groups[customer]!.serviceIDs.contains(service) { groups[customer]!.serviceIDs.append(service) }
-            groups[customer]!.holdFrom = min(groups[customer]!.holdFrom, lookup.time)
-            groups[customer]!.holdTo = max(groups[customer]!.holdTo, lookup.time)
-        }
-        return order.map { groups[$0]! }
     }
 
     /// Keeps a subscriber's personal data for a request, each field encrypted.
@@ -416,11 +393,7 @@ public struct LegalDesk: Sendable {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
         let rows = try await self.rows(number, user: user)
-        let document = try renderer.answerToRequester(request: request, rows: rows, issued: time)
-        _ = try await store.saveLegalDocument(
-            requestID: id, templateID: document.templateID, version: document.templateVersion, recipient: document.recipient,
-            sha256: document.sha256, payload: try Self.json(document), actor: user.actor, at: time)
-        return document
+        return try await keep(renderer.answerToRequester(request: request, rows: rows, issued: time), requestID: id, user: user, at: time)
     }
 
     /// Renders and keeps the acknowledgement to the requester (受付のお知らせ).

@@ -300,9 +300,7 @@ extension WebServer {
         guard let legal, let user = context.staff, let number = context.parameters.get("number"), let customer = context.parameters.get("customer")
         else { return Self.jsonError("not found", status: .notFound) }
         guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
-        var request = request
-        let body = try await request.collectBody(upTo: 16 * 1024)
-        guard let reveal = try? JSONDecoder().decode(RevealBody.self, from: Data(body.readableBytesView)) else {
+        guard let reveal = try await body(RevealBody.self, request) else {
             return Self.jsonError("expected {\"field\": …, \"reason\": …}", status: .badRequest)
         }
         do {
@@ -413,31 +411,21 @@ extension WebServer {
     }
 
     func apiLegalDisclosure(request: Request, context: WebContext) async throws -> Response {
-        guard let legal, let user = context.staff, let number = context.parameters.get("number"),
-            let customer = context.parameters.get("customer"), let verb = context.parameters.get("verb")
+        guard let number = context.parameters.get("number"), let customer = context.parameters.get("customer"),
+            let verb = context.parameters.get("verb"), verb == "approve" || verb == "release"
         else { return Self.jsonError("not found", status: .notFound) }
-        guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
-        let now = clock.now()
-        do {
-            switch verb {
-            case "approve":
-                try await legal.approveDisclosure(number, customerID: customer, user: user, at: now)
+        return try await legalWrite(context) { legal, user in
+            if verb == "approve" {
+                try await legal.approveDisclosure(number, customerID: customer, user: user, at: clock.now())
                 return Self.json(["approved": customer] as [String: String])
-            case "release":
-                let record = try await legal.releaseDisclosure(number, customerID: customer, user: user, at: now)
-                return Self.json(
-                    LegalDisclosureJSON(
-                        sequence: record.sequence, requestNumber: record.requestNumber, customer: record.customerID, rows: record.rows,
-                        items: record.items,
-                        recipient: record.recipient, basis: record.basis, proposedBy: record.proposedBy, approvedBy: record.approvedBy,
-                        releasedAt: record.releasedAt.description))
-            default:
-                return Self.jsonError("not found", status: .notFound)
             }
-        } catch is LegalAccessDenied {
-            return Self.jsonError("not found", status: .notFound)
-        } catch let error as LegalError {
-            return Self.jsonError(error.description, status: .conflict)
+            let record = try await legal.releaseDisclosure(number, customerID: customer, user: user, at: clock.now())
+            return Self.json(
+                LegalDisclosureJSON(
+                    sequence: record.sequence, requestNumber: record.requestNumber, customer: record.customerID, rows: record.rows,
+                    items: record.items,
+                    recipient: record.recipient, basis: record.basis, proposedBy: record.proposedBy, approvedBy: record.approvedBy,
+                    releasedAt: record.releasedAt.description))
         }
     }
 }

@@ -308,19 +308,9 @@ struct LegalCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let document: RenderedDocument
-                do { document = try await LegalCommand.desk(database).answerRequester(number, user: user, at: .now()) } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
-                print("Rendered the answer to the requester for \(number) (sha256 \(document.sha256)).")
-                if let out {
-                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                    let path = (out as NSString).appendingPathComponent("\(number)-answer.html")
-                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: path))
-                    print("Written to \(path).")
-                }
+            let number = number
+            try await LegalCommand.document(number, out: out, name: "answer", login: login, store: store, logging: logging) { desk, user in
+                try await desk.answerRequester(number, user: user, at: .now())
             }
         }
     }
