@@ -52,7 +52,7 @@ struct DeskCrashTests {
         #expect(try CommandRunner.run(["ingest", directory.file("complaint.eml"), "--data-dir", data]).status == 0)
 
         // The first run dies at the fault point.
-        let faulty = try ServeProcess(lmtpPort: try FreePort.pick(), arguments: common, environment: ["MOGURA_FAULT": fault])
+        let faulty = try ServeProcess(lmtpPort: try FreePort.pick(), arguments: common, environment: ["MOGURA_FAULT": fault], mayExit: true)
         try faulty.waitForExit()
         #expect(faulty.process.terminationReason == .uncaughtSignal)
         #expect(webhook.requests.count == (fault.hasSuffix("performed") ? 1 : 0))

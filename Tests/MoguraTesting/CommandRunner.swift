@@ -88,7 +88,9 @@ public final class ServeProcess: @unchecked Sendable {
     private let errors: Pipe
 
     /// Starts `mogura serve` with `arguments` and waits until its LMTP listener is up on `lmtpPort`.
-    public init(lmtpPort: Int, arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter mayExit: the process is expected to die at a fault point, possibly before the wait sees its
+    ///   listener: an exit then ends the wait instead of failing it.
+    public init(lmtpPort: Int, arguments: [String], environment: [String: String] = [:], mayExit: Bool = false) throws {
         // No web server unless the test asks for one: the default port would collide between parallel tests.
         let web = arguments.contains("--http") ? [] : ["--http", "off"]
         let (process, output, errors) = try CommandRunner.start(
@@ -98,6 +100,7 @@ public final class ServeProcess: @unchecked Sendable {
         self.errors = errors
         try waitFor("mogura serve to listen on \(lmtpPort)") {
             guard process.isRunning else {
+                if mayExit { return true }
                 throw PostfixError(
                     message: "mogura serve exited early: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
             }
