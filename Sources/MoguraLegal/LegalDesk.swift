@@ -460,19 +460,36 @@ public struct LegalDesk: Sendable {
         return prefix + String(repeating: "0", count: max(0, 6 - next.count)) + next
     }
 
-    /// Registers a request that arrives without a list (a police inquiry, a takedown request, a court order, …).
+    /// Registers a request that arrives without a list (a police inquiry, a takedown request, a court order, …) and
+    /// starts the clocks its first state runs (a DSA notice's decision objective).
     public func createRequest(
-        number: String, kind: LegalRequestKind, externalReference: String?, parties: [LegalParty], items: [PoliceInquiryItem], user: StaffUser,
-        at time: Timestamp
+        number: String, kind: LegalRequestKind, externalReference: String?, parties: [LegalParty], items: [PoliceInquiryItem],
+        details: LegalRequestDetails = LegalRequestDetails(), user: StaffUser, at time: Timestamp
     ) async throws -> LegalRequest {
         try await require(.prepare, user, number)
         guard try await store.legalRequest(number: number) == nil else { throw LegalError("a request numbered \(number) exists already") }
-        var request = LegalRequest(number: number, kind: kind, receivedAt: time, externalReference: externalReference, parties: parties)
+        if let parent = details.parentNumber, try await store.legalRequest(number: parent) == nil {
+            throw LegalError("there is no request numbered \(parent) to branch from")
+        }
+        var request = LegalRequest(
+            number: number, kind: kind, receivedAt: details.receivedAt ?? time, channel: details.channel, externalReference: externalReference,
+            parties: parties, parentNumber: details.parentNumber, claimant: details.claimant)
         request.inquiryItems = items
+        request.rights = details.rights
+        request.requestedItems = details.requestedItems
+        request.locations = details.locations.isEmpty ? nil : details.locations
+        request.statement = details.statement
+        request.electionCase = details.electionCase ? true : nil
+        request.requesterShownAs = details.requesterShownAs
+        let deadlines = try clocks(for: request, entering: request.state, at: time).map { deadline in
+            LegalDeadlineRow(
+                requestID: 0, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline))
+        }
         _ = try await store.createLegalRequest(
             LegalRequestRow(
-                number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: time, updatedAt: time,
-                payload: try Self.json(request)), items: [], deadlines: [], actor: user.actor)
+                number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: request.receivedAt,
+                updatedAt: time,
+                payload: try Self.json(request)), items: [], deadlines: deadlines, actor: user.actor)
         return request
     }
 

@@ -292,6 +292,12 @@ public struct LegalRequest: Hashable, Sendable, Codable {
     /// The rights said to be infringed and the sender information asked for.
     public var rights: String?
     public var requestedItems: [String] = []
+    /// Where the information is (URLs, paths) for a takedown, DMCA or DSA notice.
+    public var locations: [String]?
+    /// The requester's statement: the reasons (侵害情報等), the DSA explanation, the work a DMCA notice names.
+    public var statement: String?
+    /// A takedown of election material (4条): the sender has 2 days to object, not 7.
+    public var electionCase: Bool?
     /// Subscribers' names by customer id, as the inventory had them when the rows were resolved.
     public var subscriberNames: [String: String] = [:]
     /// Disclosures proposed and their approvals.

@@ -17,11 +17,13 @@ extension WebServer {
         pages.get("/:number") { _, context in try await self.legalRequestPage(context: context) }
         pages.get("/:number/lookup") { _, context in try await self.legalLookupPage(context: context) }
         pages.get("/:number/documents/:document") { _, context in try await self.legalDocument(context: context) }
+        pages.post("/:number/state") { _, context in try await self.legalMove(context: context) }
         pages.post("/:number/subjects/:customer/reveal") { _, context in try await self.legalReveal(context: context) }
 
         let api = router.group("/api/v1/legal").add(middleware: APITokenMiddleware(server: self))
         api.get("/requests") { _, context in try await self.apiLegalRequests(context: context) }
         api.post("/requests") { request, context in try await self.apiLegalCreate(request: request, context: context) }
+        api.post("/requests/:number/state") { request, context in try await self.apiLegalMove(request: request, context: context) }
         api.post("/requests/:number/warrant") { request, context in try await self.apiLegalWarrant(request: request, context: context) }
         api.post("/requests/:number/items/:item/answer") { request, context in
             try await self.apiLegalAnswer(request: request, context: context)
@@ -98,6 +100,22 @@ extension WebServer {
         let documentRows: [HTML] = documents.map {
             "<li><a href=\"/legal/\(URLText.query(number))/documents/\($0.id)\">\($0.template)@\($0.version)</a> → \($0.recipient) <code>\($0.sha256.prefix(16))</code></li>"
         }
+        let workflow = request.kind.workflow
+        let nextStates = workflow.terminal.contains(request.state) ? [] : (workflow.transitions[request.state] ?? []) + ["withdrawn"]
+        let options: [HTML] = nextStates.map { "<option>\($0)</option>" }
+        let moveForm: HTML =
+            nextStates.isEmpty
+            ? ""
+            : """
+            <form id="legal-move" method="post" action="/legal/\(URLText.query(number))/state">\(Layout.csrfField(csrf))\
+            <select name="state">\(options)</select> <input name="note" placeholder="\(t("Note"))"> <button type="submit">\(t("Move"))</button></form>
+            """
+        let deadlineRows: [HTML] = try await legal.deadlines(number, user: user).map { deadline in
+            """
+            <tr><td>\(deadline.rule.title)</td><td>\(JapaneseDate.both(deadline.lastDay))</td><td>\(deadline.status.rawValue)</td>\
+            <td>\(deadline.rule.basis)</td></tr>
+            """
+        }
         let table: [HTML] = rows.prefix(500).map { row in
             """
             <tr><td>\(row.row.rowNumber)</td><td>\(row.row.address?.description)</td><td>\(row.row.port.map(String.init))</td>\
@@ -113,6 +131,8 @@ extension WebServer {
                 <dt>\(t("Claimant"))</dt><dd id="claimant">\(request.claimant)</dd><dt>\(t("Requester"))</dt><dd>\(request.requesterShownAs)</dd>\
                 <dt>\(t("Rights"))</dt><dd>\(request.rights)</dd><dt>\(t("Basis"))</dt><dd>\(request.legalBasis)</dd>\
                 <dt>IDs</dt><dd>\(request.billableIDs) × \(request.feePerID) JPY</dd></dl>
+                \(moveForm)
+                <h2>\(t("Deadlines"))</h2><table id="legal-deadlines"><tbody>\(deadlineRows)</tbody></table>
                 <table id="legal-counts"><tbody>\(countRows)</tbody></table>
                 <h2>\(t("Subscribers"))</h2><p id="subscriber-count">\(request.subscriberNames.count)</p>\
                 <table id="legal-subjects"><tbody>\(subjects)</tbody></table>
@@ -169,6 +189,20 @@ extension WebServer {
             return notFound(context)
         } catch let error as LegalError {
             return Self.html(layout(context).page(t("Refused"), "<p class=\"error\" id=\"refused\">\(error.description)</p>"), status: .badRequest)
+        }
+    }
+
+    func legalMove(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, let number = context.parameters.get("number") else { return notFound(context) }
+        guard let form = context.form else { return refusedForm(context) }
+        let t = context.language.t
+        do {
+            try await legal.move(number, to: form["state"] ?? "", note: form["note"] ?? "", user: user, at: clock.now())
+            return Self.redirect("/legal/\(URLText.query(number))")
+        } catch is LegalAccessDenied {
+            return notFound(context)
+        } catch let error as LegalError {
+            return Self.html(layout(context).page(t("Refused"), "<p class=\"error\" id=\"refused\">\(error.description)</p>"), status: .conflict)
         }
     }
 
@@ -325,6 +359,17 @@ extension WebServer {
         var externalReference: String?
         var authority: String?
         var items: [Item]?
+        var parent: String?
+        var claimant: String?
+        var rights: String?
+        var locations: [String]?
+        var statement: String?
+        var electionCase: Bool?
+    }
+
+    struct MoveBody: Codable {
+        var state: String
+        var note: String?
     }
 
     struct WarrantBody: Codable {
@@ -380,9 +425,24 @@ extension WebServer {
             let number: String
             if let given = create.number { number = given } else { number = try await legal.nextNumber(at: clock.now()) }
             let parties = create.authority.map { [LegalParty(role: kind == .policeInquiry ? .police : .requester, name: $0)] } ?? []
+            let details = LegalRequestDetails(
+                channel: "api", parentNumber: create.parent, claimant: create.claimant, rights: create.rights, locations: create.locations ?? [],
+                statement: create.statement, electionCase: create.electionCase ?? false)
             let created = try await legal.createRequest(
-                number: number, kind: kind, externalReference: create.externalReference, parties: parties, items: items, user: user, at: clock.now())
+                number: number, kind: kind, externalReference: create.externalReference, parties: parties, items: items, details: details, user: user,
+                at: clock.now())
             return Self.json(LegalRequestSummaryJSON(number: created.number, kind: created.kind.rawValue, state: created.state))
+        }
+    }
+
+    func apiLegalMove(request: Request, context: WebContext) async throws -> Response {
+        guard let number = context.parameters.get("number") else { return Self.jsonError("not found", status: .notFound) }
+        guard let move = try await body(MoveBody.self, request) else {
+            return Self.jsonError("expected {\"state\": …, \"note\": …}", status: .badRequest)
+        }
+        return try await legalWrite(context) { legal, user in
+            let moved = try await legal.move(number, to: move.state, note: move.note ?? "", user: user, at: clock.now())
+            return Self.json(LegalRequestSummaryJSON(number: moved.number, kind: moved.kind.rawValue, state: moved.state))
         }
     }
 

@@ -17,6 +17,8 @@ struct LegalCommand: AsyncParsableCommand {
             Examples:
               mogura legal import claims.xlsx --claimant "Example Films" --requester "株式会社エグザンプル" \\
                   --rights "著作権（送信可能化権）" --item 氏名又は名称 --item 住所 --fee-per-id 5000 --as alice
+              mogura legal create --kind police-inquiry --party police=神奈川県警察本部 --item "subscriber-data=契約者情報" --as alice
+              mogura legal move LR-2026-000002 verifying --note "照会書の真正を確認" --as alice
               mogura legal list --as alice
               mogura legal show LR-2026-000001 --as alice
               mogura legal send-inquiries LR-2026-000001 --out letters/ --pdf --as alice
@@ -30,7 +32,8 @@ struct LegalCommand: AsyncParsableCommand {
               mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
             """,
         subcommands: [
-            Import.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self, Decide.self, AnswerRequester.self,
+            Import.self, Create.self, Move.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self, Decide.self,
+            AnswerRequester.self,
             AnswerPolice.self, ReleaseHolds.self,
             Watch.self, Purge.self, Keygen.self, Holidays.self,
         ])

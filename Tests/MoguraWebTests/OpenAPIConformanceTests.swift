@@ -339,6 +339,24 @@ struct OpenAPIConformanceTests {
                 .POST, answerTemplate, "/api/v1/legal/requests/\(police)/items/1/answer", body: Array(#"{"answer":"接続記録（別紙）"}"#.utf8),
                 type: "application/json", expect: 200)
 
+            let moveTemplate = "/api/v1/legal/requests/{number}/state"
+            _ = try await call(
+                .POST, moveTemplate, "/api/v1/legal/requests/\(police)/state", body: Array("{}".utf8), type: "application/json", expect: 400)
+            _ = try await call(
+                .POST, moveTemplate, "/api/v1/legal/requests/\(police)/state", body: Array(#"{"state":"closed"}"#.utf8), type: "application/json",
+                expect: 409)
+            _ = try await call(
+                .POST, moveTemplate, "/api/v1/legal/requests/\(police)/state", token: narrow, body: Array(#"{"state":"verifying"}"#.utf8),
+                type: "application/json", expect: 403)
+            _ = try await call(
+                .POST, moveTemplate, "/api/v1/legal/requests/LR-0000-000000/state", body: Array(#"{"state":"verifying"}"#.utf8),
+                type: "application/json", expect: 404)
+            let moved =
+                try await call(
+                    .POST, moveTemplate, "/api/v1/legal/requests/\(police)/state", body: Array(#"{"state":"verifying","note":"照会書の真正を確認"}"#.utf8),
+                    type: "application/json", expect: 200) as? Object
+            #expect(moved?["state"] as? String == "verifying")
+
             // Every documented operation was called.
             #expect(Set(exercised.keys) == documented, "not exercised: \(documented.subtracting(exercised.keys))")
         }

@@ -1,0 +1,100 @@
+import Foundation
+public import MoguraCore
+import MoguraStore
+
+/// What a request registered without a list says besides its kind and parties.
+public struct LegalRequestDetails: Sendable {
+    /// When it arrived, if not now (a letter received on Friday, registered on Monday).
+    public var receivedAt: Timestamp?
+    public var channel = "post"
+    public var parentNumber: String?
+    public var claimant: String?
+    public var rights: String?
+    public var requestedItems: [String] = []
+    public var locations: [String] = []
+    public var statement: String?
+    public var electionCase = false
+    public var requesterShownAs: String?
+
+    public init(
+        receivedAt: Timestamp? = nil, channel: String = "post", parentNumber: String? = nil, claimant: String? = nil, rights: String? = nil,
+        requestedItems: [String] = [], locations: [String] = [], statement: String? = nil, electionCase: Bool = false,
+        requesterShownAs: String? = nil
+    ) {
+        self.receivedAt = receivedAt
+        self.channel = channel
+        self.parentNumber = parentNumber
+        self.claimant = claimant
+        self.rights = rights
+        self.requestedItems = requestedItems
+        self.locations = locations
+        self.statement = statement
+        self.electionCase = electionCase
+        self.requesterShownAs = requesterShownAs
+    }
+}
+
+extension LegalDesk {
+    /// The deadlines a request starts by entering `state`.
+    func clocks(for request: LegalRequest, entering state: String, at time: Timestamp) -> [Deadline] {
+        LegalClock.of(request.kind, electionCase: request.electionCase ?? false).filter { $0.startsOn == state }.map { clock in
+            clock.rule.deadline(from: clock.basis == .receipt ? request.receivedAt : time, calendar: calendar)
+        }
+    }
+
+    /// Moves a request along its kind's workflow: the move is checked against the workflow, stored only if nobody
+    /// changed the request meanwhile, and audited (`legal.request.move` with the note). Clocks the new state ends
+    /// are met, the ones it starts are stored; entering `released` ends a preservation's holds.
+    /// - Throws: `LegalError` for a move the workflow does not allow, a state reserved to a legal lead, or a
+    ///   restore before the counter-notice's 10 US business days.
+    @discardableResult
+    public func move(_ number: String, to next: String, note: String = "", user: StaffUser, at time: Timestamp) async throws -> LegalRequest {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        if LegalClock.leadStates.contains(next) && !user.roles.contains(.legalLead) {
+            throw LegalError("only a legal lead moves a request to \(next)")
+        }
+        if next == "restored", let earliest = LegalClock.restoreTooEarly(request, at: time, calendar: calendar) {
+            throw LegalError("a counter-notice's material is restored no sooner than 10 US business days after receipt: on or after \(earliest)")
+        }
+        var moved = request
+        try moved.move(to: next)
+        try await save(request, moved, user: user, at: time)
+
+        let running = LegalClock.of(request.kind, electionCase: request.electionCase ?? false)
+        // A closed request ends every clock it still runs (a withdrawn one waives them).
+        let ending = Set(running.filter { $0.metOn.contains(next) }.map(\.rule.id))
+        for row in try await store.legalDeadlines(requestID: id)
+        where row.status == Deadline.Status.pending.rawValue && (moved.isClosed || ending.contains(row.ruleID)) {
+            guard let rowID = row.id else { continue }
+            var deadline = try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))
+            deadline.status = moved.state == "withdrawn" ? .waived : .met
+            try await store.updateLegalDeadline(
+                rowID, status: deadline.status.rawValue, payload: try Self.json(deadline), event: deadline.status.rawValue, actor: user.actor,
+                at: time)
+        }
+        for deadline in clocks(for: moved, entering: next, at: time) {
+            _ = try await store.addLegalDeadline(
+                LegalDeadlineRow(
+                    requestID: id, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline)
+                ),
+                actor: user.actor, at: time)
+        }
+        if next == "released" && LegalClock.preservationKinds.contains(request.kind) {
+            _ = try await store.releaseLegalHolds(requestID: id, actor: user.actor, at: time)
+        }
+        if !note.isEmpty {
+            _ = try await store.appendAudit(
+                AuditDraft(
+                    at: time, actor: user.actor, action: "legal.request.note", objectType: "legal_request", objectID: number,
+                    details: try Self.json(["state": next, "note": note])))
+        }
+        return moved
+    }
+
+    /// A request's deadlines as stored, soonest first.
+    public func deadlines(_ number: String, user: StaffUser) async throws -> [Deadline] {
+        let (id, _) = try await request(number, user: user)
+        return try await store.legalDeadlines(requestID: id).map { try JSONDecoder().decode(Deadline.self, from: Data($0.payload.utf8)) }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import MoguraCore
+import MoguraLegal
+import MoguraStore
+
+extension LegalCommand {
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a request that arrives without a claim list: a police inquiry, a takedown, a court order, a DMCA or DSA notice.",
+            discussion: """
+                Prints the request number (the next free LR-YEAR-NNNNNN unless --number is given). Clocks the kind \
+                starts at once run from now (a DSA notice's decision objective); the others start when the request \
+                moves (mogura legal move).
+
+                Examples:
+                  mogura legal create --kind police-inquiry --reference "神奈川県警 第123号" --party police=神奈川県警察本部 \\
+                      --item "subscriber-data=契約者の氏名・住所" --item "communication-secret=通信の相手方" --as alice
+                  mogura legal create --kind takedown-request --party requester="山田太郎" --rights 名誉権 \\
+                      --location https://example.jp/bbs/123 --statement "虚偽の事実の摘示" --election --as alice
+                  mogura legal create --kind dmca-counter-notice --parent LR-2026-000040 --party requester="J. Doe" --as alice
+                """)
+        @Option(help: ArgumentHelp("The kind: \(LegalRequestKind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind"))
+        var kind: String
+        @Option(help: "The request number (default: the next free one).") var number: String?
+        @Option(help: ArgumentHelp("The sender's document number or the court's case number.", valueName: "text")) var reference: String?
+        @Option(
+            help: ArgumentHelp(
+                "A party as role=name (requester, agent, police, prosecutor, court, other-provider); repeatable.", valueName: "role=name"))
+        var party: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "A police inquiry item as class=label (\(InquiryItemClass.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.",
+                valueName: "class=label"))
+        var item: [String] = []
+        @Option(help: "The request this one branches from (a 提供命令 under a disclosure order, a counter-notice to a DMCA notice).") var parent: String?
+        @Option(help: "The claimant, for de-duplication and fees.") var claimant: String?
+        @Option(help: "The rights said to be infringed.") var rights: String?
+        @Option(help: ArgumentHelp("Where the information is (a URL or path); repeatable.", valueName: "url")) var location: [String] = []
+        @Option(help: "The requester's reasons (侵害情報等) or explanation, as they wrote it.") var statement: String?
+        @Flag(help: "A takedown of election material (4条): the sender has 2 days to object, not 7.") var election = false
+        @Option(help: ArgumentHelp("When it arrived, if not now (RFC 3339 or YYYY-MM-DD, JST).", valueName: "time")) var received: String?
+        @Option(help: "How it arrived: post, fax, e-mail, web-form, court-service, in-person.") var channel = "post"
+        @Option(name: .customLong("as"), help: "The legal staff member registering it.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws {
+            guard LegalRequestKind(rawValue: kind) != nil else {
+                throw ValidationError("unknown kind \(kind); one of \(LegalRequestKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            for text in party + item where !text.contains("=") { throw ValidationError("\(text) is not role=name / class=label") }
+            if election && kind != LegalRequestKind.takedownRequest.rawValue { throw ValidationError("--election is for a takedown-request") }
+        }
+
+        func run() async throws {
+            let kind = LegalRequestKind(rawValue: kind)!
+            var parties: [LegalParty] = []
+            for text in party {
+                let (role, name) = Self.split(text)
+                guard let partyRole = LegalPartyRole(rawValue: role) else { throw CommandError("unknown party role \(role)") }
+                parties.append(LegalParty(role: partyRole, name: name))
+            }
+            var items: [PoliceInquiryItem] = []
+            for text in item {
+                let (itemClass, label) = Self.split(text)
+                guard let parsed = InquiryItemClass(rawValue: itemClass) else { throw CommandError("unknown item class \(itemClass)") }
+                items.append(PoliceInquiryItem(label: label, itemClass: parsed))
+            }
+            let (partyList, itemList) = (parties, items)
+            let receivedAt = try received.map(Self.time)
+            let details = LegalRequestDetails(
+                receivedAt: receivedAt, channel: channel, parentNumber: parent, claimant: claimant, rights: rights, locations: location,
+                statement: statement, electionCase: election)
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let desk = try LegalCommand.desk(database)
+                let now = Timestamp.now()
+                let number: String
+                if let given = self.number { number = given } else { number = try await desk.nextNumber(at: now) }
+                do {
+                    let created = try await desk.createRequest(
+                        number: number, kind: kind, externalReference: reference, parties: partyList, items: itemList, details: details, user: user,
+                        at: now)
+                    print("\(created.number)  \(created.kind.rawValue) (\(created.kind.title.japanese))  state \(created.state)")
+                    for deadline in try await desk.deadlines(number, user: user) {
+                        print("deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))")
+                    }
+                } catch let error as LegalError { throw CommandError(error.description) }
+            }
+        }
+
+        static func split(_ text: String) -> (String, String) {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0].trimmingCharacters(in: .whitespaces), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
+        }
+
+        static func time(_ text: String) throws -> Timestamp {
+            if let time = try? Timestamp(rfc3339: text) { return time }
+            if let day = try? CivilDate(text) { return day.start(offsetSeconds: 9 * 3_600) }
+            throw CommandError("\(text) is not a time (RFC 3339, or YYYY-MM-DD in JST)")
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a request along its kind's workflow; clocks the new state starts or ends follow.",
+            discussion: """
+                The states of each kind are in docs/legal.md; a move the workflow does not allow is refused with the \
+                states it may move to. Entering a state that starts a clock stores its deadline (a takedown's 7-day \
+                inquiry, a preservation's 30 days, a counter-notice's restore window, a decision's objection month); \
+                leaving it marks the deadline met; `withdrawn` waives what still runs. Only a legal lead moves a \
+                request to answered, disclosed, released, restored and similar states. A counter-notice's material \
+                is not restored before 10 US business days.
+
+                Examples:
+                  mogura legal move LR-2026-000007 inquiring-sender --note "照会書を発送（特定記録）" --as alice
+                  mogura legal move LR-2026-000007 withdrawn --note "申出人が取下げ" --as alice
+                """)
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Argument(help: ArgumentHelp("The state to move to.", valueName: "state")) var state: String
+        @Option(help: "A note for the audit chain (why, what was sent).") var note = ""
+        @Option(name: .customLong("as"), help: "The legal staff member.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let desk = try LegalCommand.desk(database)
+                do {
+                    let moved = try await desk.move(number, to: state, note: note, user: user, at: .now())
+                    print("\(moved.number) is \(moved.state)")
+                    for deadline in try await desk.deadlines(number, user: user) where deadline.status == .pending {
+                        print("deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))")
+                    }
+                } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                } catch let error as LegalError { throw CommandError(error.description) }
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import MoguraCore
+import MoguraLegal
+import MoguraStore
+import MoguraTesting
+import Testing
+
+/// Requests moved through the desk on both engines with a hand-moved clock: the deadlines each kind's states start
+/// are stored, met when the state ends, escalated when missed, waived on withdrawal; lead-only states and the
+/// counter-notice's earliest restore hold.
+@Suite("Legal workflows on the store", .serialized)
+struct WorkflowStoreTests {
+    static let lead = LegalDeskStoreTests.lead
+    static let agent = LegalDeskStoreTests.agent
+
+    func jst(_ text: String) throws -> Timestamp { try Timestamp(rfc3339: text + "+09:00") }
+
+    func pending(_ desk: LegalDesk, _ number: String) async throws -> [Deadline] {
+        try await desk.deadlines(number, user: Self.lead).filter { $0.status == .pending }
+    }
+
+    @Test(arguments: TestStores.engines)
+    func anElectionTakedownInquiryOverTheYearEndAndAnOrdinaryOne(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let asked = try jst("2026-12-28T11:00:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000101", kind: .takedownRequest, externalReference: nil, parties: [LegalParty(role: .requester, name: "候補者事務所")],
+                items: [],
+                details: LegalRequestDetails(rights: "名誉権", locations: ["https://bbs.example.jp/t/1"], statement: "虚偽の事実", electionCase: true),
+                user: Self.agent, at: asked)
+            for state in ["screening", "assessing", "inquiring-sender"] {
+                try await desk.move("LR-2026-000101", to: state, user: Self.agent, at: asked)
+            }
+            // 2 days from 12-28 is 12-30, inside the closure: the sender has until the first working day, 2027-01-04.
+            let election = try await pending(desk, "LR-2026-000101")
+            #expect(election.map(\.rule.id) == ["jp.takedown.inquiry.election"] && election.first?.lastDay.description == "2027-01-04")
+            try await desk.move("LR-2026-000101", to: "deciding", note: "異議なし", user: Self.agent, at: try jst("2027-01-05T09:00:00"))
+            #expect(try await desk.deadlines("LR-2026-000101", user: Self.lead).map(\.status) == [.met])
+
+            _ = try await desk.createRequest(
+                number: "LR-2026-000102", kind: .takedownRequest, externalReference: nil, parties: [], items: [],
+                details: LegalRequestDetails(rights: "著作権"), user: Self.agent, at: asked)
+            for state in ["screening", "assessing", "inquiring-sender"] {
+                try await desk.move("LR-2026-000102", to: state, user: Self.agent, at: asked)
+            }
+            #expect(try await pending(desk, "LR-2026-000102").first?.lastDay.description == "2027-01-04")
+            // Nobody moves it on: the watch escalates the missed inquiry once.
+            let late = try jst("2027-01-06T09:00:00")
+            let first = try await desk.watchDeadlines(now: late)
+            let second = try await desk.watchDeadlines(now: late)
+            #expect(first.events.filter { $0.hasPrefix("MISSED") }.count == 1 && !second.events.contains { $0.hasPrefix("MISSED") })
+            #expect(try await desk.deadlines("LR-2026-000102", user: Self.lead).map(\.status) == [.missed])
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000102", to: "acting", user: Self.agent, at: late) }
+        }
+    }
+
+    @Test(arguments: TestStores.engines)
+    func aPolicePreservationRunsThirtyDaysFromReceiptIsExtendedAndReleasedByALead(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let received = try jst("2026-12-01T15:00:00")
+            let registered = try jst("2026-12-02T10:00:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000110", kind: .policePreservation, externalReference: "警視庁サ対第77号",
+                parties: [LegalParty(role: .police, name: "警視庁")], items: [], details: LegalRequestDetails(receivedAt: received), user: Self.agent,
+                at: registered)
+            try await desk.move("LR-2026-000110", to: "verifying", user: Self.agent, at: registered)
+            try await desk.move("LR-2026-000110", to: "hold-active", user: Self.agent, at: registered)
+            let id = try #require(try await store.legalRequest(number: "LR-2026-000110")?.id)
+            try await store.addLegalHolds(
+                [
+                    LegalHoldRow(
+                        requestID: id, basis: "crpc-197-3", customerID: "c1", serviceID: nil, sources: ["nat-logs"],
+                        windowFrom: received.adding(seconds: -86_400),
+                        windowTo: received, startsAt: registered)
+                ], actor: "agent", at: registered)
+            // From receipt, 30 days, not stretched past holidays: 2026-12-31.
+            #expect(try await pending(desk, "LR-2026-000110").map(\.lastDay.description) == ["2026-12-31"])
+            let extendedAt = try jst("2026-12-25T10:00:00")
+            try await desk.move("LR-2026-000110", to: "extended", note: "延長要請（警視庁サ対第80号）", user: Self.agent, at: extendedAt)
+            let after = try await desk.deadlines("LR-2026-000110", user: Self.lead)
+            #expect(after.map(\.status) == [.met, .pending] && after.last?.lastDay.description == "2027-01-24")
+            // Only a legal lead ends a preservation; ending it releases the holds and meets the clock.
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000110", to: "released", user: Self.agent, at: extendedAt) }
+            #expect(try await store.legalHolds(requestID: id).allSatisfy { $0.releasedAt == nil })
+            try await desk.move("LR-2026-000110", to: "released", user: Self.lead, at: try jst("2027-01-20T10:00:00"))
+            #expect(try await store.legalHolds(requestID: id).allSatisfy { $0.releasedAt != nil })
+            #expect(try await pending(desk, "LR-2026-000110").isEmpty)
+            let notes = try await store.auditEvents(after: 0, limit: 1_000).filter { $0.action == "legal.request.note" }
+            #expect(notes.count == 1 && notes[0].details.contains("延長要請"))
+        }
+    }
+
+    @Test(arguments: TestStores.engines)
+    func aCounterNoticeIsRestoredBetweenTenAndFourteenUSBusinessDays(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let received = try Timestamp(rfc3339: "2026-11-20T10:00:00-05:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000120", kind: .dmcaCounterNotice, externalReference: nil, parties: [LegalParty(role: .requester, name: "J. Doe")],
+                items: [], details: LegalRequestDetails(locations: ["https://files.example.net/u/jdoe/video.mp4"]), user: Self.agent, at: received)
+            for state in ["validating", "complainant-notified", "restore-window"] {
+                try await desk.move("LR-2026-000120", to: state, user: Self.agent, at: received)
+            }
+            // 14 US business days from Friday 11-20, Thanksgiving (11-26) not counted: 2026-12-11.
+            #expect(try await pending(desk, "LR-2026-000120").map(\.lastDay.description) == ["2026-12-11"])
+            let early = try Timestamp(rfc3339: "2026-12-04T12:00:00-05:00")
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000120", to: "restored", user: Self.lead, at: early) }
+            let onTime = try Timestamp(rfc3339: "2026-12-07T09:00:00-05:00")
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000120", to: "restored", user: Self.agent, at: onTime) }
+            try await desk.move("LR-2026-000120", to: "restored", user: Self.lead, at: onTime)
+            #expect(try await desk.deadlines("LR-2026-000120", user: Self.lead).map(\.status) == [.met])
+        }
+    }
+
+    @Test(arguments: TestStores.engines)
+    func aDSANoticeStartsItsClockAtOnceAndAWithdrawalWaivesIt(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let received = try Timestamp(rfc3339: "2026-12-03T08:00:00Z")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000130", kind: .dsaNotice, externalReference: "DSA-2026-4411",
+                parties: [LegalParty(role: .requester, name: "Notifier")],
+                items: [], details: LegalRequestDetails(locations: ["https://shop.example.eu/item/9"], statement: "Counterfeit goods"),
+                user: Self.agent,
+                at: received)
+            #expect(try await pending(desk, "LR-2026-000130").map(\.lastDay.description) == ["2026-12-10"])
+            try await desk.move("LR-2026-000130", to: "withdrawn", note: "notifier withdrew", user: Self.agent, at: received.adding(seconds: 3_600))
+            #expect(try await desk.deadlines("LR-2026-000130", user: Self.lead).map(\.status) == [.waived])
+            await #expect(throws: LegalError.self) {
+                try await desk.move("LR-2026-000130", to: "acknowledged", user: Self.agent, at: received.adding(seconds: 7_200))
+            }
+
+            // A disclosure order's decision starts the one-month objection window; complying meets it.
+            let served = try jst("2026-12-01T10:00:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000131", kind: .disclosureOrder, externalReference: "令和8年(発チ)第10137号",
+                parties: [LegalParty(role: .court, name: "東京地方裁判所")], items: [], user: Self.agent, at: served)
+            for state in ["identifying", "filing-position", "awaiting-decision", "decided-granted", "objection-window"] {
+                try await desk.move("LR-2026-000131", to: state, user: Self.agent, at: served)
+            }
+            // One month from 12-01 ends 01-01, in the closure: the first working day, 2027-01-04.
+            #expect(try await pending(desk, "LR-2026-000131").map(\.lastDay.description) == ["2027-01-04"])
+            try await desk.move("LR-2026-000131", to: "complying", user: Self.agent, at: try jst("2027-01-05T10:00:00"))
+            await #expect(throws: LegalError.self) {
+                try await desk.move("LR-2026-000131", to: "disclosed", user: Self.agent, at: try jst("2027-01-06T10:00:00"))
+            }
+            try await desk.move("LR-2026-000131", to: "disclosed", user: Self.lead, at: try jst("2027-01-06T10:00:00"))
+            #expect(try await desk.deadlines("LR-2026-000131", user: Self.lead).map(\.status) == [.met])
+            // A branch names its parent; a missing parent is refused.
+            await #expect(throws: LegalError.self) {
+                try await desk.createRequest(
+                    number: "LR-2026-000132", kind: .provisionOrder, externalReference: nil, parties: [], items: [],
+                    details: LegalRequestDetails(parentNumber: "LR-2026-999999"), user: Self.agent, at: served)
+            }
+        }
+    }
+}
