@@ -8,6 +8,11 @@ public enum StandardDeadlineRules {
         basis: "情報流通プラットフォーム対処法6条1項; 発信者情報開示関係ガイドライン (2週間の例示)", startsAt: "delivery of the inquiry",
         period: .days(14))
 
+    /// 補正: the requester's time to send what the request lacks (practice; the request waits meanwhile).
+    public static let correctionReply = DeadlineRule(
+        id: "jp.correction.reply", title: "補正の提出期限", titleEnglish: "Requester's correction", basis: "practice (set by the provider)",
+        startsAt: "the correction request", period: .days(14))
+
     /// 送信防止措置: the sender's 7 days to object after receiving the inquiry (3条2項2号).
     public static let takedownInquiry = DeadlineRule(
         id: "jp.takedown.inquiry", title: "送信防止措置に関する照会の回答期限", titleEnglish: "Sender's objection to a takedown",
@@ -62,7 +67,7 @@ public enum StandardDeadlineRules {
     /// All of them, by id.
     public static let all: [String: DeadlineRule] = Dictionary(
         uniqueKeysWithValues: [
-            opinionInquiryReply, takedownInquiry, electionTakedownInquiry, objectionSuit, policePreservation, voluntaryPreservation,
+            opinionInquiryReply, correctionReply, takedownInquiry, electionTakedownInquiry, objectionSuit, policePreservation, voluntaryPreservation,
             largePlatformAnswer, dmcaRestoreEarliest, dmcaRestoreLatest, dsaDecision,
         ].map { ($0.id, $0) })
 }

@@ -21,8 +21,8 @@ public struct LegalClock: Hashable, Sendable {
     public static func of(_ kind: LegalRequestKind, electionCase: Bool = false) -> [LegalClock] {
         switch kind {
         case .disclosureRequest:
-            // The reply window starts per subscriber when the inquiries are sent (LegalDesk.sendOpinionInquiries).
-            []
+            // The subscribers' reply window starts when the inquiries are sent (LegalDesk.sendOpinionInquiries).
+            [LegalClock(rule: StandardDeadlineRules.correctionReply, startsOn: "awaiting-requester", basis: .move, metOn: ["screening"])]
         case .disclosureOrder:
             [
                 LegalClock(

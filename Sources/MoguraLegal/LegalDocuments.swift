@@ -39,10 +39,9 @@ public struct RenderedDocument: Hashable, Sendable, Codable {
 
 /// Renders the legal track's documents in Japanese with dates in both calendars and JST times.
 ///
-/// Built so far: the 意見照会書 with its 回答書 form and 別紙 row table (one per subscriber, from a bulk batch or a
-/// single request). The other documents of the issue (acknowledgement, 補正, reminder, answer to the requester,
-/// notice after disclosure, takedown inquiry and answer, answer to police, DMCA/DSA in English) come next with the
-/// same renderer.
+/// The 意見照会書 with its 回答書 form and 別紙 row table (one per subscriber), the acknowledgement, the answers to
+/// the requester and to police here; the other letters (補正, reminder, notice after disclosure, takedown inquiry
+/// and answer, DMCA and DSA in English) in `LegalLetters.swift`.
 public struct LegalDocumentRenderer: Sendable {
     /// The provider's name as it signs documents.
     public var organization: String
@@ -330,5 +329,5 @@ public enum BuiltInLegalTemplates {
             </body></html>
             """)
 
-    public static let all = [opinionInquiry, answerToRequester, acknowledgement, policeAnswer]
+    public static let all = [opinionInquiry, answerToRequester, acknowledgement, policeAnswer] + letters
 }

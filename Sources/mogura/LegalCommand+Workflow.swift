@@ -141,3 +141,77 @@ extension LegalCommand {
         }
     }
 }
+
+extension LegalCommand {
+    struct Letter: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render and keep a letter; where the letter is the step itself, the request moves on with it.",
+            discussion: """
+                Letters (docs/legal.md#documents):
+                  correction                   補正のお願い to the requester (--missing, repeatable); a disclosure \
+                request waits in awaiting-requester, 14 days
+                  reminder                     ご回答のお願い to each subscriber who has not answered the 意見照会
+                  disclosure-notice            発信者情報の開示について（ご通知） after a release (--customer)
+                  takedown-inquiry             侵害情報の通知書 兼 送信防止措置に関する照会書 (7 days, 2 for election \
+                material); moves to inquiring-sender
+                  takedown-answer              送信防止措置依頼に対するご回答 (--reason); from acting or refusing to notifying
+                  dmca-removal                 notice of removal to the subscriber; moves to subscriber-notified
+                  dmca-counter-notice-forward  the counter-notice to the complainant with the restore window; moves to \
+                complainant-notified
+                  dsa-statement-of-reasons     DSA Art. 17 to the affected recipient (--reason: the grounds)
+                  dsa-decision                 DSA Art. 16(5) to the notifier (--reason); moves to decision-notified
+
+                Examples:
+                  mogura legal letter LR-2026-000003 correction --missing "ポート番号" --missing "日本時間での発信時刻" --as alice
+                  mogura legal letter LR-2026-000007 takedown-inquiry --recipient "山田太郎" --out letters/ --pdf --as alice
+                """)
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Argument(help: ArgumentHelp("The letter: \(LegalLetter.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "letter"))
+        var letter: String
+        @Option(help: ArgumentHelp("What the request lacks (correction); repeatable.", valueName: "item")) var missing: [String] = []
+        @Option(help: "The subscriber (disclosure-notice).") var customer: String?
+        @Option(help: "The addressee where the request names none (a sender, a subscriber, a complainant, a DSA recipient).") var recipient: String?
+        @Option(help: "The reasons (takedown-answer) or grounds (dsa letters).") var reason: String?
+        @Flag(help: "DSA letters: automated means were used.") var automated = false
+        @Option(help: ArgumentHelp("Also write the letters here as HTML.", valueName: "directory")) var out: String?
+        @Flag(help: "With --out, also print each letter to PDF through headless Chromium.") var pdf = false
+        @Option(name: .customLong("as"), help: "The legal staff member.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws {
+            guard LegalLetter(rawValue: letter) != nil else {
+                throw ValidationError("unknown letter \(letter); one of \(LegalLetter.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if pdf && out == nil { throw ValidationError("--pdf needs --out") }
+        }
+
+        func run() async throws {
+            let kind = LegalLetter(rawValue: letter)!
+            let options = LetterOptions(missing: missing, customerID: customer, recipient: recipient, reason: reason, automated: automated)
+            let printer = pdf ? ChromiumPrinter() : nil
+            if pdf && printer == nil { throw CommandError("--pdf needs Chromium (/usr/bin/chromium, or MOGURA_CHROMIUM)") }
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                let documents: [RenderedDocument]
+                do {
+                    documents = try await LegalCommand.desk(database).letter(kind, number: number, options: options, user: user, at: .now())
+                } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                } catch let error as LegalError { throw CommandError(error.description) }
+                for document in documents {
+                    print(
+                        "Rendered \(document.title) → \(document.recipient) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256))."
+                    )
+                    guard let out else { continue }
+                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    let safe = document.recipient.replacingOccurrences(of: "/", with: "_")
+                    let base = (out as NSString).appendingPathComponent("\(number)-\(kind.rawValue)-\(safe)")
+                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: base + ".html"))
+                    if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
+                    print("Written to \(base).html\(printer == nil ? "" : " and .pdf").")
+                }
+            }
+        }
+    }
+}

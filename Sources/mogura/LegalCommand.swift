@@ -32,7 +32,8 @@ struct LegalCommand: AsyncParsableCommand {
               mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
             """,
         subcommands: [
-            Import.self, Create.self, Move.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self, Decide.self,
+            Import.self, Create.self, Move.self, Letter.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self,
+            Decide.self,
             AnswerRequester.self,
             AnswerPolice.self, ReleaseHolds.self,
             Watch.self, Purge.self, Keygen.self, Holidays.self,

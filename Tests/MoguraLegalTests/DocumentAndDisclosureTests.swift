@@ -96,6 +96,41 @@ struct DocumentAndDisclosureTests {
         try Data(document.html.utf8).write(to: URL(fileURLWithPath: artifacts + "/opinion-inquiry.html"))
     }
 
+    /// The takedown inquiry (Japanese, with its 回答書) and the counter-notice forward (English) through Chromium,
+    /// kept as artifacts beside the inquiry.
+    @Test func theLettersPrintThroughChromium() throws {
+        guard let printer = ChromiumPrinter() else {
+            Issue.record("chromium is not installed (scripts/test installs it as root; MOGURA_CHROMIUM names another)")
+            return
+        }
+        let calendar = try LegalCalendar.standard(environment: [:])
+        let renderer = LegalDocumentRenderer(organization: "株式会社モグラネット", contact: "法務部 legal@example.net")
+        let issued = try Timestamp(rfc3339: "2026-12-18T10:00:00+09:00")
+        var takedown = LegalRequest(number: "LR-2026-000050", kind: .takedownRequest, receivedAt: issued)
+        takedown.rights = "名誉権"
+        takedown.locations = ["https://bbs.example.jp/t/9#12", "https://bbs.example.jp/t/9#15"]
+        takedown.statement = "事実無根の内容で社会的評価を低下させる"
+        let inquiry = try renderer.takedownInquiry(
+            request: takedown, sender: "丙川次郎", deadline: StandardDeadlineRules.takedownInquiry.deadline(from: issued, calendar: calendar),
+            issued: issued)
+        var counter = LegalRequest(number: "LR-2026-000051", kind: .dmcaCounterNotice, receivedAt: issued)
+        counter.locations = ["https://files.example.net/u/jdoe/example.mp4"]
+        let forward = try renderer.dmcaCounterNoticeForward(
+            request: counter, complainant: "Example Studios LLC",
+            earliest: StandardDeadlineRules.dmcaRestoreEarliest.deadline(from: issued, calendar: calendar),
+            latest: StandardDeadlineRules.dmcaRestoreLatest.deadline(from: issued, calendar: calendar), issued: issued)
+        let artifacts = (TestEnvironment.repositoryRoot as NSString).appendingPathComponent(".build/artifacts/legal")
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        for (name, document) in [("takedown-inquiry", inquiry), ("dmca-counter-notice-forward", forward)] {
+            let pdf = try printer.pdf(document.html)
+            #expect(pdf.starts(with: Array("%PDF-".utf8)) && pdf.count > 3_000, "\(name)")
+            let png = try printer.screenshot(document.html)
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name)")
+            try pdf.write(to: URL(fileURLWithPath: artifacts + "/\(name).pdf"))
+            try png.write(to: URL(fileURLWithPath: artifacts + "/\(name).png"))
+        }
+    }
+
     @Test func aClaimantsMarkupIsEscapedInTheDocument() throws {
         let request = LegalRequest(number: "LR-2026-000043", kind: .disclosureRequest, receivedAt: .now())
         let rows = try ClaimListReader().read(Array("IP,日時,ファイル名\n198.51.100.1,2026-10-05 12:00:00,<script>alert(1)</script>.mp4\n".utf8))

@@ -150,6 +150,20 @@ struct LegalDeskStoreTests {
                 try await desk.releaseDisclosure("LR-2026-000001", customerID: subscriber, user: Self.lead, at: now)
             }
             #expect(try await store.disclosures(requestID: id).count == 1)
+            // The subscriber is told what was released, to whom and why, from the register; nothing else was released.
+            let notice = try #require(
+                try await desk.letter(
+                    .disclosureNotice, number: "LR-2026-000001", options: LetterOptions(customerID: subscriber), user: Self.agent, at: now
+                )
+                .first)
+            #expect(notice.recipient == subscriber && notice.html.contains("発信者情報の開示について（ご通知）"))
+            #expect(notice.html.contains("<dd>代理人弁護士</dd>") && notice.html.contains("<dd>氏名又は名称、住所</dd>") && notice.html.contains("開示記録 第1号"))
+            #expect(notice.html.contains("<dd>契約者の同意（回答書受領）</dd>") && notice.html.contains("令和8年"))
+            await #expect(throws: LegalError.self) {
+                try await desk.letter(
+                    .disclosureNotice, number: "LR-2026-000001", options: LetterOptions(customerID: imported.groups[1].customerID), user: Self.agent,
+                    at: now)
+            }
 
             // The audit chain holds the views, the refusals, the reveal with its reason, and the disclosure.
             let events = try await store.auditEvents(after: 0, limit: 10_000)
