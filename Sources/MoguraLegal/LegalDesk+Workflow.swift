@@ -1,6 +1,6 @@
 import Foundation
 public import MoguraCore
-import MoguraStore
+public import MoguraStore
 
 /// What a request registered without a list says besides its kind and parties.
 public struct LegalRequestDetails: Sendable {
@@ -96,5 +96,68 @@ extension LegalDesk {
     public func deadlines(_ number: String, user: StaffUser) async throws -> [Deadline] {
         let (id, _) = try await request(number, user: user)
         return try await store.legalDeadlines(requestID: id).map { try JSONDecoder().decode(Deadline.self, from: Data($0.payload.utf8)) }
+    }
+}
+
+/// A hold as the provider's log systems read it (`mogura legal holds`, `GET /api/v1/legal/holds`): what to keep and
+/// until when — no request, requester or basis.
+public struct HoldExport: Hashable, Sendable, Codable {
+    public var id: Int64
+    public var sources: [String]
+    public var customer: String?
+    public var service: String?
+    public var indicator: String?
+    public var windowFrom: Timestamp
+    public var windowTo: Timestamp
+    /// nil: until Mogura releases it.
+    public var expiresAt: Timestamp?
+}
+
+extension LegalDesk {
+    /// Applies a preservation hold for a request over log sources, a subscriber and/or an indicator, and a window.
+    /// - Parameters:
+    ///   - indicator: `kind:value` (`ip:203.0.113.7`, `domain:example.jp`, `email:…`); stored in canonical form.
+    ///   - expires: when the hold ends by itself (a police preservation's 30 days); nil until released.
+    /// - Throws: `LegalError` for a closed request, a hold that names nothing to keep, a bad indicator or window.
+    @discardableResult
+    public func applyHold(
+        _ number: String, basis: String, customerID: String?, serviceID: String? = nil, indicator: String?, sources: [String], from: Timestamp,
+        to: Timestamp, expires: Timestamp?, user: StaffUser, at time: Timestamp
+    ) async throws -> LegalHoldRow {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        guard !request.isClosed else { throw LegalError("\(number) is \(request.state); a hold belongs to an open request") }
+        guard !sources.isEmpty else { throw LegalError("name the log sources to keep (access-logs, nat-logs, mail-logs, reports, …)") }
+        guard from <= to else { throw LegalError("the window starts after it ends") }
+        guard customerID != nil || serviceID != nil || indicator != nil else {
+            throw LegalError("a hold names a subscriber, a service or an indicator; a hold on everything is not applied from here")
+        }
+        var canonical: String?
+        if let indicator {
+            guard let colon = indicator.firstIndex(of: ":") else { throw LegalError("\(indicator) is not kind:value (ip:203.0.113.7)") }
+            do {
+                let parsed = try Indicator(kind: indicator[..<colon].lowercased(), value: String(indicator[indicator.index(after: colon)...]))
+                canonical = "\(parsed.kind):\(parsed.value)"
+            } catch { throw LegalError("\(indicator) is not an indicator: \(error)") }
+        }
+        let hold = LegalHoldRow(
+            requestID: id, basis: basis, customerID: customerID, serviceID: serviceID, sources: sources, windowFrom: from, windowTo: to,
+            startsAt: time,
+            expiresAt: expires, indicator: canonical)
+        try await store.addLegalHolds([hold], actor: user.actor, at: time)
+        return hold
+    }
+
+    /// Every hold in force at `time`, for the provider's log systems: legal staff and network operators; the
+    /// listing is audited.
+    public func holdsInForce(user: StaffUser, at time: Timestamp) async throws -> [HoldExport] {
+        try await require(.lookup, user, "holds")
+        _ = try await store.appendAudit(AuditDraft(at: time, actor: user.actor, action: "legal.hold.list", objectType: "legal_hold"))
+        return try await store.legalHolds(requestID: nil).filter { $0.isActive(at: time) }.map {
+            HoldExport(
+                id: $0.id ?? 0, sources: $0.sources, customer: $0.customerID, service: $0.serviceID, indicator: $0.indicator,
+                windowFrom: $0.windowFrom,
+                windowTo: $0.windowTo, expiresAt: $0.expiresAt)
+        }
     }
 }

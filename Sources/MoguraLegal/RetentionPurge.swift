@@ -3,8 +3,8 @@ public import MoguraStore
 
 /// The retention purge, run as a job (`mogura legal purge` from cron): raw reports older than the retention period
 /// are replaced by tombstones (the hash and the audit event stay, the bytes go), except those a preservation hold
-/// covers — a hold in force whose subscriber is the customer of the report's case and whose window holds the
-/// report's time. What it purges and what it skips because of a hold are both audited.
+/// covers — a hold in force whose window holds the report's time and whose subscriber (the customer of the report's
+/// case) and indicator (one the report names), where it names them, match. What it purges and what it skips because of a hold are both audited.
 public struct RetentionPurge: Sendable {
     public var store: any LegalRecordStore
     /// Raw reports older than this many days are purged.
@@ -53,11 +53,7 @@ public struct RetentionPurge: Sendable {
     {
         for candidate in candidates {
             summary.examined += 1
-            let isHeld = holds.contains { hold in
-                hold.customerID == nil
-                    ? hold.covers(customerID: nil, at: candidate.newest)
-                    : candidate.customerIDs.contains { hold.covers(customerID: $0, at: candidate.newest) }
-            }
+            let isHeld = holds.contains { $0.covers(candidate) }
             if isHeld {
                 summary.held += 1
                 heldHashes.append(candidate.hash.hex)

@@ -400,6 +400,12 @@ enum Schema {
                 "CREATE INDEX legal_holds_request ON legal_holds(request_id)",
             ]
         },
+        Migration(version: 9, name: "legal track: holds by indicator") { _ in
+            [
+                "ALTER TABLE legal_holds ADD COLUMN indicator TEXT",
+                "CREATE INDEX legal_holds_indicator ON legal_holds(indicator, released_at)",
+            ]
+        },
     ]
 
     /// The newest schema version this build knows.

@@ -451,7 +451,8 @@ public protocol LegalRecordStore: Sendable {
 
 extension SQLStore: LegalRecordStore {}
 
-/// A preservation hold as stored: what it covers (a subscriber, log sources, a time window) and for how long.
+/// A preservation hold as stored: what it covers (a subscriber, an indicator, log sources, a time window) and for
+/// how long.
 public struct LegalHoldRow: Hashable, Sendable {
     public var id: Int64?
     public var requestID: Int64
@@ -459,6 +460,9 @@ public struct LegalHoldRow: Hashable, Sendable {
     public var basis: String
     public var customerID: String?
     public var serviceID: String?
+    /// An indicator as `kind:value` in its canonical form (`ip:203.0.113.7`, `domain:example.jp`): the hold keeps
+    /// what names it. With a customer too, what is both.
+    public var indicator: String?
     /// Log sources held (JSON list): `access-logs`, `nat-logs`, `mail-logs`, `reports`, …
     public var sources: [String]
     public var windowFrom: Timestamp
@@ -471,9 +475,11 @@ public struct LegalHoldRow: Hashable, Sendable {
 
     public init(
         id: Int64? = nil, requestID: Int64, basis: String, customerID: String?, serviceID: String?, sources: [String], windowFrom: Timestamp,
-        windowTo: Timestamp, startsAt: Timestamp, expiresAt: Timestamp? = nil, releasedAt: Timestamp? = nil, releasedBy: String? = nil
+        windowTo: Timestamp, startsAt: Timestamp, expiresAt: Timestamp? = nil, releasedAt: Timestamp? = nil, releasedBy: String? = nil,
+        indicator: String? = nil
     ) {
         self.id = id
+        self.indicator = indicator
         self.requestID = requestID
         self.basis = basis
         self.customerID = customerID
@@ -496,6 +502,15 @@ public struct LegalHoldRow: Hashable, Sendable {
     public func covers(customerID: String?, at time: Timestamp) -> Bool {
         (self.customerID == nil || self.customerID == customerID) && windowFrom <= time && time <= windowTo
     }
+
+    /// Whether the hold covers a stored report: its time in the window, and the hold's customer among the report's
+    /// cases' customers and its indicator among the report's indicators, where the hold names them.
+    public func covers(_ candidate: PurgeCandidate) -> Bool {
+        guard windowFrom <= candidate.newest && candidate.newest <= windowTo else { return false }
+        if let customerID, !candidate.customerIDs.contains(customerID) { return false }
+        if let indicator, !candidate.indicators.contains(indicator) { return false }
+        return true
+    }
 }
 
 /// A stored raw report (a blob) old enough for the retention purge, with whose it is.
@@ -505,6 +520,15 @@ public struct PurgeCandidate: Hashable, Sendable {
     public var newest: Timestamp
     /// The customers of the cases its reports are in (empty: in no case).
     public var customerIDs: [String]
+    /// The indicators its reports name, as `kind:value`.
+    public var indicators: [String] = []
+
+    public init(hash: ContentHash, newest: Timestamp, customerIDs: [String], indicators: [String] = []) {
+        self.hash = hash
+        self.newest = newest
+        self.customerIDs = customerIDs
+        self.indicators = indicators
+    }
 }
 
 extension SQLStore {
@@ -517,10 +541,11 @@ extension SQLStore {
                 let inserted = try await self.rows(
                     database,
                     """
-                    INSERT INTO legal_holds (request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at)
+                    INSERT INTO legal_holds (request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at,
+                                             indicator)
                     VALUES (\(bind: hold.requestID), \(bind: hold.basis), \(bind: hold.customerID), \(bind: hold.serviceID),
                             \(bind: JSONText.encode(hold.sources)), \(bind: hold.windowFrom.microseconds), \(bind: hold.windowTo.microseconds),
-                            \(bind: hold.startsAt.microseconds), \(bind: hold.expiresAt?.microseconds))
+                            \(bind: hold.startsAt.microseconds), \(bind: hold.expiresAt?.microseconds), \(bind: hold.indicator))
                     RETURNING id
                     """)
                 let id = try inserted.first?.int64("id") ?? 0
@@ -541,7 +566,7 @@ extension SQLStore {
                 database,
                 """
                 SELECT id, request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at, released_at,
-                       released_by FROM legal_holds \(filter) ORDER BY id
+                       released_by, indicator FROM legal_holds \(filter) ORDER BY id
                 """
             ).map { row in
                 LegalHoldRow(
@@ -550,7 +575,8 @@ extension SQLStore {
                     sources: (try? JSONText.decode([String].self, from: try row.string("sources"))) ?? [],
                     windowFrom: Timestamp(microseconds: try row.int64("window_from")), windowTo: Timestamp(microseconds: try row.int64("window_to")),
                     startsAt: Timestamp(microseconds: try row.int64("starts_at")), expiresAt: try row.optionalTimestamp("expires_at"),
-                    releasedAt: try row.optionalTimestamp("released_at"), releasedBy: try row.optionalString("released_by"))
+                    releasedAt: try row.optionalTimestamp("released_at"), releasedBy: try row.optionalString("released_by"),
+                    indicator: try row.optionalString("indicator"))
             }
         }
     }
@@ -606,8 +632,17 @@ extension SQLStore {
                     WHERE r.raw_sha256 = \(bind: hash.hex) AND c.customer_id IS NOT NULL
                     """
                 ).map { try $0.string("customer_id") }
+                let indicators = try await self.rows(
+                    database,
+                    """
+                    SELECT DISTINCT i.kind, i.value FROM reports r JOIN report_indicators i ON i.report_id = r.id
+                    WHERE r.raw_sha256 = \(bind: hash.hex)
+                    """
+                ).map { "\(try $0.string("kind")):\(try $0.string("value"))" }
                 candidates.append(
-                    PurgeCandidate(hash: hash, newest: Timestamp(microseconds: try row.int64("newest")), customerIDs: customers.sorted()))
+                    PurgeCandidate(
+                        hash: hash, newest: Timestamp(microseconds: try row.int64("newest")), customerIDs: customers.sorted(),
+                        indicators: indicators.sorted()))
             }
             return candidates
         }

@@ -22,6 +22,7 @@ extension WebServer {
 
         let api = router.group("/api/v1/legal").add(middleware: APITokenMiddleware(server: self))
         api.get("/requests") { _, context in try await self.apiLegalRequests(context: context) }
+        api.get("/holds") { _, context in try await self.apiLegalHolds(context: context) }
         api.post("/requests") { request, context in try await self.apiLegalCreate(request: request, context: context) }
         api.post("/requests/:number/state") { request, context in try await self.apiLegalMove(request: request, context: context) }
         api.post("/requests/:number/warrant") { request, context in try await self.apiLegalWarrant(request: request, context: context) }
@@ -264,6 +265,33 @@ extension WebServer {
         var proposedBy: String
         var approvedBy: [String]
         var releasedAt: String
+    }
+
+    struct HoldJSON: Codable {
+        var id: Int64
+        var sources: [String]
+        var customer: String?
+        var service: String?
+        var indicator: String?
+        var windowFrom: String
+        var windowTo: String
+        var expiresAt: String?
+    }
+
+    /// The holds in force, for the provider's log systems: legal staff and network operators (others 404).
+    func apiLegalHolds(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff, context.scopes.contains(.casesRead) else { return Self.jsonError("not found", status: .notFound) }
+        do {
+            let holds = try await legal.holdsInForce(user: user, at: clock.now())
+            return Self.json(
+                holds.map {
+                    HoldJSON(
+                        id: $0.id, sources: $0.sources, customer: $0.customer, service: $0.service, indicator: $0.indicator,
+                        windowFrom: $0.windowFrom.description, windowTo: $0.windowTo.description, expiresAt: $0.expiresAt?.description)
+                })
+        } catch is LegalAccessDenied {
+            return Self.jsonError("not found", status: .notFound)
+        }
     }
 
     func apiLegalRequests(context: WebContext) async throws -> Response {

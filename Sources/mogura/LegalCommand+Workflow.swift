@@ -215,3 +215,104 @@ extension LegalCommand {
         }
     }
 }
+
+extension LegalCommand {
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply a preservation hold for a request: log sources, a subscriber or an indicator, and a time window.",
+            discussion: """
+                The retention purge skips what a hold in force covers (a report whose time is in the window and \
+                whose case customer and indicators match what the hold names); the provider's own log systems read \
+                the holds with `mogura legal holds` or GET /api/v1/legal/holds and keep the same.
+
+                Examples:
+                  mogura legal hold LR-2026-000110 --basis crpc-197-3 --indicator ip:203.0.113.7 --source nat-logs \\
+                      --source access-logs --from 2026-11-30 --to 2026-12-02 --until 2026-12-31 --as alice
+                  mogura legal hold LR-2026-000111 --basis voluntary --customer c-10442 --source mail-logs --from 2026-12-01 --to 2026-12-05 --as alice
+                """)
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(help: "Why: erasure-prohibition-order, voluntary, crpc-197-3, us-2703f, litigation, internal.") var basis: String
+        @Option(help: "The subscriber (customer id) whose data is held.") var customer: String?
+        @Option(help: "The service whose data is held.") var service: String?
+        @Option(help: ArgumentHelp("An indicator as kind:value (ip:203.0.113.7, domain:example.jp, email:a@example.jp).", valueName: "kind:value"))
+        var indicator: String?
+        @Option(help: ArgumentHelp("A log source to keep (access-logs, nat-logs, mail-logs, dns-logs, reports); repeatable.", valueName: "name"))
+        var source: [String] = []
+        @Option(help: ArgumentHelp("The window's start (RFC 3339, or YYYY-MM-DD in JST).", valueName: "time")) var from: String
+        @Option(help: ArgumentHelp("The window's end (RFC 3339, or YYYY-MM-DD in JST: the end of that day).", valueName: "time")) var to: String
+        @Option(help: ArgumentHelp("When the hold ends by itself (default: when released).", valueName: "time")) var until: String?
+        @Option(name: .customLong("as"), help: "The legal staff member.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            let start = try Create.time(from)
+            let end = try Create.time(to).adding(seconds: (try? CivilDate(to)) != nil ? 86_400 - 1 : 0)
+            let expires = try until.map(Create.time)
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                do {
+                    let hold = try await LegalCommand.desk(database).applyHold(
+                        number, basis: basis, customerID: customer, serviceID: service, indicator: indicator, sources: source, from: start, to: end,
+                        expires: expires, user: user, at: .now())
+                    print(
+                        "Holding \(hold.sources.joined(separator: ", ")) for \([hold.customerID, hold.serviceID, hold.indicator].compactMap { $0 }.joined(separator: " "))"
+                            + " from \(hold.windowFrom) to \(hold.windowTo)" + (hold.expiresAt.map { " until \($0)" } ?? " until released") + ".")
+                } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                } catch let error as LegalError { throw CommandError(error.description) }
+            }
+        }
+    }
+
+    struct Holds: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the holds in force, for the provider's log systems (what to keep, until when; no request details).",
+            discussion: """
+                Legal staff and network operators may list them; each listing is audited. JSON (default) is an \
+                array of {id, sources, customer, service, indicator, windowFrom, windowTo, expiresAt}; CSV has the \
+                same columns. A log rotation job can skip deleting what a hold covers:
+
+                  mogura legal holds --format csv --as noc-bot > /var/lib/logkeeper/holds.csv
+                """)
+        @Option(help: "json or csv.") var format = "json"
+        @Option(name: .customLong("as"), help: "A legal staff member or network operator.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func validate() throws {
+            guard ["json", "csv"].contains(format) else { throw ValidationError("--format is json or csv") }
+        }
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                guard let user = try await database.user(login)?.user, user.disabledAt == nil else {
+                    throw CommandError("there is no staff account \(login)")
+                }
+                let holds: [HoldExport]
+                do { holds = try await LegalCommand.desk(database).holdsInForce(user: user, at: .now()) } catch is LegalAccessDenied {
+                    throw CommandError("\(login) is neither legal staff nor a network operator")
+                }
+                if format == "json" {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                    print(String(decoding: try encoder.encode(holds), as: UTF8.self))
+                } else {
+                    print("id,sources,customer,service,indicator,window_from,window_to,expires_at")
+                    for hold in holds {
+                        let fields = [
+                            String(hold.id), hold.sources.joined(separator: " "), hold.customer ?? "", hold.service ?? "", hold.indicator ?? "",
+                            hold.windowFrom.description, hold.windowTo.description, hold.expiresAt?.description ?? "",
+                        ]
+                        print(fields.map(Self.csv).joined(separator: ","))
+                    }
+                }
+            }
+        }
+
+        static func csv(_ field: String) -> String {
+            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }
+    }
+}

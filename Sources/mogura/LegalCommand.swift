@@ -35,7 +35,7 @@ struct LegalCommand: AsyncParsableCommand {
             Import.self, Create.self, Move.self, Letter.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self,
             Decide.self,
             AnswerRequester.self,
-            AnswerPolice.self, ReleaseHolds.self,
+            AnswerPolice.self, Hold.self, Holds.self, ReleaseHolds.self,
             Watch.self, Purge.self, Keygen.self, Holidays.self,
         ])
 

@@ -156,4 +156,64 @@ struct WorkflowStoreTests {
             }
         }
     }
+
+    /// A hold over an indicator keeps the old reports that name it through the retention purge, whoever they are
+    /// about; log systems read the holds in force without the request; a hold that names nothing is refused.
+    @Test(arguments: TestStores.engines)
+    func anIndicatorHoldKeepsTheReportsThatNameIt(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let received = try jst("2026-03-02T10:00:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000140", kind: .policePreservation, externalReference: "府警サ第5号",
+                parties: [LegalParty(role: .police, name: "大阪府警察本部")],
+                items: [], user: Self.agent, at: received)
+            let window = (received.adding(seconds: -2 * 86_400), received)
+            await #expect(throws: LegalError.self) {
+                try await desk.applyHold(
+                    "LR-2026-000140", basis: "crpc-197-3", customerID: nil, indicator: nil, sources: ["reports"], from: window.0, to: window.1,
+                    expires: nil,
+                    user: Self.agent, at: received)
+            }
+            await #expect(throws: LegalError.self) {
+                try await desk.applyHold(
+                    "LR-2026-000140", basis: "crpc-197-3", customerID: nil, indicator: "ip:not-an-address", sources: ["reports"], from: window.0,
+                    to: window.1, expires: nil, user: Self.agent, at: received)
+            }
+            await #expect(throws: LegalAccessDenied.self) {
+                try await desk.applyHold(
+                    "LR-2026-000140", basis: "crpc-197-3", customerID: nil, indicator: "ip:203.0.113.7", sources: ["reports"], from: window.0,
+                    to: window.1, expires: nil, user: LegalDeskStoreTests.tos, at: received)
+            }
+            let hold = try await desk.applyHold(
+                "LR-2026-000140", basis: "crpc-197-3", customerID: nil, indicator: "IP:203.0.113.7", sources: ["reports", "nat-logs"], from: window.0,
+                to: window.1, expires: nil, user: Self.agent, at: received)
+            #expect(hold.indicator == "ip:203.0.113.7")
+
+            var hashes: [String: ContentHash] = [:]
+            for (name, address) in [("held", "203.0.113.7"), ("other", "203.0.113.8")] {
+                let report = Report(
+                    receivedAt: received.adding(seconds: -86_400), channel: .mail, category: .malware, subject: "attack from \(address)",
+                    indicators: [.ip(try IPAddress(address))], source: "test")
+                let stored = try await store.insertReports([report], raw: Array("attack from \(address)".utf8), actor: "test")
+                hashes[name] = stored[0].report.rawHash
+            }
+            let purge = RetentionPurge(store: store, reportRetentionDays: 180)
+            let later = received.adding(seconds: 200 * 86_400)
+            let summary = try await purge.run(now: later)
+            #expect(summary.examined == 2 && summary.purged == 1 && summary.held == 1)
+            #expect(LegalDeskStoreTests.present(try await store.blob(hashes["held"]!)))
+            #expect(!LegalDeskStoreTests.present(try await store.blob(hashes["other"]!)))
+
+            // Log systems read what to keep: the network operator may, a terms-of-service agent may not.
+            let exported = try await desk.holdsInForce(user: LegalDeskStoreTests.operatorUser, at: later)
+            #expect(exported.map(\.indicator) == ["ip:203.0.113.7"] && exported[0].sources == ["reports", "nat-logs"])
+            await #expect(throws: LegalAccessDenied.self) { try await desk.holdsInForce(user: LegalDeskStoreTests.tos, at: later) }
+            // Ending the preservation releases the hold; the next purge takes the report.
+            for state in ["verifying", "hold-active"] { try await desk.move("LR-2026-000140", to: state, user: Self.agent, at: received) }
+            try await desk.move("LR-2026-000140", to: "released", user: Self.lead, at: later)
+            #expect(try await desk.holdsInForce(user: Self.lead, at: later.adding(seconds: 1)).isEmpty)
+            #expect(try await purge.run(now: later.adding(seconds: 60)).purged == 1)
+        }
+    }
 }

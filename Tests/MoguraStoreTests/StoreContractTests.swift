@@ -39,7 +39,7 @@ struct StoreContractTests {
     func migrationsApplyOnceAndReopen(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
             #expect(store.engine == engine)
-            #expect(try await store.schemaVersion() == 8)
+            #expect(try await store.schemaVersion() == 9)
             #expect(try await store.migrate() == [])  // already applied
             #expect(try await store.verifyAuditChain().isIntact)
         }

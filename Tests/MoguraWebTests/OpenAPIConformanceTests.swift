@@ -267,6 +267,11 @@ struct OpenAPIConformanceTests {
             #expect(legalList?.count == 1)
             _ = try await call(.GET, "/api/v1/legal/requests", "/api/v1/legal/requests", token: nil, expect: 401)
             _ = try await call(.GET, "/api/v1/legal/requests", "/api/v1/legal/requests", token: narrow, expect: 404)
+            // The holds in force, for log systems: what to keep, no request details; an admin without a legal role gets 404.
+            let holds = try await call(.GET, "/api/v1/legal/holds", "/api/v1/legal/holds", expect: 200) as? [Object]
+            #expect(holds?.isEmpty == false && holds?.allSatisfy { $0["window_from"] is String && $0["request_id"] == nil } == true)
+            _ = try await call(.GET, "/api/v1/legal/holds", "/api/v1/legal/holds", token: adminToken, expect: 404)
+            _ = try await call(.GET, "/api/v1/legal/holds", "/api/v1/legal/holds", token: nil, expect: 401)
             let legalDetail = try await call(.GET, "/api/v1/legal/requests/{number}", "/api/v1/legal/requests/\(number)", expect: 200) as? Object
             #expect((legalDetail?["proposals"] as? [Object])?.first?["missing"] != nil)
             _ = try await call(.GET, "/api/v1/legal/requests/{number}", "/api/v1/legal/requests/LR-0000-000000", expect: 404)
