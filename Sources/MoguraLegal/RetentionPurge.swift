@@ -1,3 +1,4 @@
+import Foundation
 public import MoguraCore
 public import MoguraStore
 
@@ -16,10 +17,17 @@ public struct RetentionPurge: Sendable {
         self.reportRetentionDays = reportRetentionDays
     }
 
+    /// Subscribers' personal data of a closed request is deleted this many days after it closed (`legal-track.md`
+    /// §9.8: closure + 1 year), and their names in the request become customer ids; nil leaves it.
+    public var subjectRetentionDays: Int? = 365
+
     public struct Summary: Hashable, Sendable {
         public var examined = 0
         public var purged = 0
         public var held = 0
+        /// Closed requests whose subscriber data went, and those kept because a hold of theirs is in force.
+        public var requestsReduced = 0
+        public var requestsHeld = 0
     }
 
     /// Purges what is due at `now`; with `dryRun`, only counts.
@@ -35,7 +43,10 @@ public struct RetentionPurge: Sendable {
             cursor = page.last.map { ($0.newest, $0.hash.hex) }
             try await purge(page, holds: holds, dryRun: dryRun, summary: &summary, held: &heldHashes)
         } while page.count == pageSize
-        let details = "{\"dry_run\":\(dryRun),\"examined\":\(summary.examined),\"purged\":\(summary.purged),\"held\":\(summary.held)}"
+        if let subjectRetentionDays { try await reduceClosedRequests(olderThan: subjectRetentionDays, now: now, dryRun: dryRun, summary: &summary) }
+        let details =
+            "{\"dry_run\":\(dryRun),\"examined\":\(summary.examined),\"purged\":\(summary.purged),\"held\":\(summary.held),"
+            + "\"requests_reduced\":\(summary.requestsReduced),\"requests_held\":\(summary.requestsHeld)}"
         _ = try await store.appendAudit(AuditDraft(at: now, actor: actor, action: "retention.purge", objectType: "blob", details: details))
         if !heldHashes.isEmpty {
             _ = try await store.appendAudit(
@@ -61,6 +72,31 @@ public struct RetentionPurge: Sendable {
             }
             if !dryRun { try await store.tombstoneBlob(candidate.hash, reason: "retention: older than \(reportRetentionDays) days", actor: actor) }
             summary.purged += 1
+        }
+    }
+
+    /// Closed requests older than the period: their stored subscriber data deleted and the names they keep
+    /// replaced by customer ids, unless a hold of theirs is in force. Documents already sent stay (closure + 5 years).
+    func reduceClosedRequests(olderThan days: Int, now: Timestamp, dryRun: Bool, summary: inout Summary) async throws {
+        let cutoff = now.adding(seconds: -Int64(days) * 86_400)
+        let heldRequests = Set(try await store.legalHolds(requestID: nil).filter { $0.isActive(at: now) }.map(\.requestID))
+        for row in try await store.legalRequests(includeClosed: true, limit: 1_000_000) where row.updatedAt < cutoff {
+            guard let id = row.id else { continue }
+            let request = try JSONDecoder().decode(LegalRequest.self, from: Data(row.payload.utf8))
+            guard request.isClosed else { continue }
+            let subjects = try await store.legalSubjectCustomers(requestID: id)
+            let named = request.subscriberNames.contains { $0.key != $0.value }
+            guard named || !subjects.isEmpty else { continue }
+            if heldRequests.contains(id) {
+                summary.requestsHeld += 1
+                continue
+            }
+            summary.requestsReduced += 1
+            if dryRun { continue }
+            var reduced = request
+            reduced.subscriberNames = Dictionary(uniqueKeysWithValues: request.subscriberNames.keys.map { ($0, $0) })
+            _ = try await store.purgeLegalSubjects(
+                requestID: id, number: request.number, expectedPayload: row.payload, payload: try LegalDesk.json(reduced), actor: actor, at: now)
         }
     }
 }

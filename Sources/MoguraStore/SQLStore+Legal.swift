@@ -379,6 +379,30 @@ extension SQLStore {
         }
     }
 
+    /// Deletes the subscribers' personal data of a request, and reduces the request's payload to `payload` (names
+    /// replaced by customer ids) if it is still `expectedPayload`; audited as `legal.subject.purge`.
+    /// - Returns: how many subscribers' data went, or nil when the request changed meanwhile.
+    public func purgeLegalSubjects(
+        requestID: Int64, number: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
+    ) async throws -> Int? {
+        try await transaction { database in
+            let updated = try await self.rows(
+                database,
+                """
+                UPDATE legal_requests SET payload = \(bind: payload)
+                WHERE id = \(bind: requestID) AND payload = \(bind: expectedPayload) RETURNING id
+                """)
+            guard !updated.isEmpty else { return nil }
+            let deleted = try await self.rows(
+                database, "DELETE FROM legal_subjects WHERE request_id = \(bind: requestID) RETURNING customer_id")
+            _ = try await self.appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.subject.purge", objectType: "legal_request", objectID: number,
+                    details: JSONText.encode(["subjects": String(deleted.count)])), in: database)
+            return deleted.count
+        }
+    }
+
     /// The subscribers of a request whose personal data is stored.
     public func legalSubjectCustomers(requestID: Int64) async throws -> [String] {
         try await session { database in
@@ -441,6 +465,10 @@ public protocol LegalRecordStore: Sendable {
     func saveLegalSubject(requestID: Int64, customerID: String, sealedFields: String, actor: String, at time: Timestamp) async throws
     func legalSubject(requestID: Int64, customerID: String) async throws -> String?
     func legalSubjectCustomers(requestID: Int64) async throws -> [String]
+    func purgeLegalSubjects(
+        requestID: Int64, number: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
+    )
+        async throws -> Int?
     func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws
     func legalHolds(requestID: Int64?) async throws -> [LegalHoldRow]
     func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int

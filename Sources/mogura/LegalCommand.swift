@@ -340,20 +340,34 @@ struct LegalCommand: AsyncParsableCommand {
 
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Purge raw reports older than the retention period, except what a preservation hold covers (run from cron).")
+            abstract: "Purge raw reports and closed requests' subscriber data past their retention, except what a hold covers (run from cron).")
         @Option(name: .customLong("older-than"), help: "Days raw reports are kept.") var days = 365
+        @Option(
+            name: .customLong("subject-days"),
+            help: "Days after a request closes that its subscribers' personal data is kept (then deleted, names become ids); 0 keeps it.")
+        var subjectDays = 365
         @Flag(help: "Count what would be purged and held; purge nothing.") var dryRun = false
         @OptionGroup var store: StoreOptions
         @OptionGroup var logging: LoggingOptions
 
-        func validate() throws { guard days >= 1 else { throw ValidationError("--older-than is 1 day or more") } }
+        func validate() throws {
+            guard days >= 1 else { throw ValidationError("--older-than is 1 day or more") }
+            guard subjectDays >= 0 else { throw ValidationError("--subject-days is 0 or more") }
+        }
 
         func run() async throws {
             try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let summary = try await RetentionPurge(store: database, reportRetentionDays: days).run(now: .now(), dryRun: dryRun)
+                var purge = RetentionPurge(store: database, reportRetentionDays: days)
+                purge.subjectRetentionDays = subjectDays == 0 ? nil : subjectDays
+                let summary = try await purge.run(now: .now(), dryRun: dryRun)
                 print(
                     "\(dryRun ? "Would purge" : "Purged") \(summary.purged) of \(summary.examined) raw report(s) older than \(days) days; "
                         + "\(summary.held) kept under a preservation hold.")
+                if subjectDays > 0 {
+                    print(
+                        "\(dryRun ? "Would reduce" : "Reduced") \(summary.requestsReduced) request(s) closed over \(subjectDays) days ago to customer ids; "
+                            + "\(summary.requestsHeld) kept under a hold.")
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MoguraCore
 import MoguraLegal
+import MoguraResolve
 import MoguraStore
 import MoguraTesting
 import Testing
@@ -214,6 +215,48 @@ struct WorkflowStoreTests {
             try await desk.move("LR-2026-000140", to: "released", user: Self.lead, at: later)
             #expect(try await desk.holdsInForce(user: Self.lead, at: later.adding(seconds: 1)).isEmpty)
             #expect(try await purge.run(now: later.adding(seconds: 60)).purged == 1)
+        }
+    }
+
+    /// A year after a request closes, its subscribers' personal data goes and their names become customer ids —
+    /// not while a hold of the request is in force; the purge is audited.
+    @Test(arguments: TestStores.engines)
+    func closedRequestsLoseTheirSubscriberDataAfterAYear(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let fixture = ClaimListFixture(rows: 40)
+            let imported = try await desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000150", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments),
+                user: Self.lead, now: fixture.now)
+            let subscriber = imported.groups[0]
+            try await desk.saveSubject(
+                "LR-2026-000150", customerID: subscriber.customerID, fields: ["name": "山田 太郎"], user: Self.lead, at: fixture.now)
+            let id = try #require(try await store.legalRequest(number: "LR-2026-000150")?.id)
+            var purge = RetentionPurge(store: store, reportRetentionDays: 365)
+            purge.subjectRetentionDays = 365
+            // Open: kept.
+            #expect(try await purge.run(now: fixture.now.adding(seconds: 400 * 86_400)).requestsReduced == 0)
+            for state in ["answering", "closed"] { try await desk.move("LR-2026-000150", to: state, user: Self.lead, at: fixture.now) }
+            // Closed, but less than a year ago: kept.
+            #expect(try await purge.run(now: fixture.now.adding(seconds: 300 * 86_400)).requestsReduced == 0)
+            // Closed a year ago, but the import's holds are in force: kept, and counted as held.
+            let later = fixture.now.adding(seconds: 400 * 86_400)
+            let held = try await purge.run(now: later)
+            #expect(held.requestsReduced == 0 && held.requestsHeld == 1)
+            #expect(try await store.legalSubject(requestID: id, customerID: subscriber.customerID) != nil)
+            _ = try await desk.releaseHolds("LR-2026-000150", user: Self.lead, at: later)
+            let dry = try await purge.run(now: later, dryRun: true)
+            #expect(dry.requestsReduced == 1)
+            #expect(try await store.legalSubject(requestID: id, customerID: subscriber.customerID) != nil, "a dry run deletes nothing")
+            let reduced = try await purge.run(now: later)
+            #expect(reduced.requestsReduced == 1)
+            #expect(try await store.legalSubject(requestID: id, customerID: subscriber.customerID) == nil)
+            let (_, request) = try await desk.request("LR-2026-000150", user: Self.lead)
+            #expect(request.subscriberNames.allSatisfy { $0.key == $0.value } && request.subscriberNames.count == imported.groups.count)
+            #expect(try await purge.run(now: later.adding(seconds: 60)).requestsReduced == 0, "once")
+            let events = try await store.auditEvents(after: 0, limit: 10_000).filter { $0.action == "legal.subject.purge" }
+            #expect(events.count == 1 && events[0].objectID == "LR-2026-000150")
         }
     }
 }
