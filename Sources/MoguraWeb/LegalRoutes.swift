@@ -17,6 +17,7 @@ extension WebServer {
         pages.get("/:number") { _, context in try await self.legalRequestPage(context: context) }
         pages.get("/:number/lookup") { _, context in try await self.legalLookupPage(context: context) }
         pages.get("/:number/documents/:document") { _, context in try await self.legalDocument(context: context) }
+        pages.post("/new") { _, context in try await self.legalCreate(context: context) }
         pages.post("/:number/state") { _, context in try await self.legalMove(context: context) }
         pages.post("/:number/subjects/:customer/reveal") { _, context in try await self.legalReveal(context: context) }
 
@@ -58,13 +59,59 @@ extension WebServer {
                 <td>\(request.state)</td><td>\(request.claimant)</td><td>\(layout.time(request.receivedAt))</td></tr>
                 """
         }
+        let csrf = context.sessionHash.map(csrfToken(session:)) ?? ""
+        let kinds: [HTML] = LegalRequestKind.allCases.filter { $0 != .disclosureRequest }.map {
+            "<option value=\"\($0.rawValue)\">\(context.language == .japanese ? $0.title.japanese : $0.title.english)</option>"
+        }
+        let roles: [HTML] = ["requester", "agent", "police", "prosecutor", "court", "other-provider"].map { "<option>\($0)</option>" }
         return Self.html(
             layout.page(
                 t("Legal requests"),
                 """
                 <table id="legal-requests"><thead><tr><th>\(t("Request"))</th><th>\(t("Kind"))</th><th>\(t("State"))</th><th>\(t("Claimant"))</th>\
                 <th>\(t("Received"))</th></tr></thead><tbody>\(rows)</tbody></table>
+                <h2>\(t("New request"))</h2>
+                <form id="legal-new" method="post" action="/legal/new">\(Layout.csrfField(csrf))\
+                <p><label>\(t("Kind")) <select name="kind">\(kinds)</select></label> \
+                <label>\(t("Reference")) <input name="reference"></label></p>\
+                <p><label>\(t("Party")) <select name="role">\(roles)</select></label> <input name="party" placeholder="\(t("Name"))"></p>\
+                <p><label>\(t("Rights")) <input name="rights"></label> <label><input type="checkbox" name="election" value="1"> \(t("Election material"))</label></p>\
+                <p><label>\(t("Locations")) <textarea name="locations" rows="2" placeholder="https://…"></textarea></label></p>\
+                <p><label>\(t("Statement")) <textarea name="statement" rows="2"></textarea></label></p>\
+                <button type="submit">\(t("Register"))</button></form>
+                <p><small>\(t("Claim lists (disclosure requests) are imported with mogura legal import."))</small></p>
                 """))
+    }
+
+    func legalCreate(context: WebContext) async throws -> Response {
+        guard let legal, let user = context.staff else { return notFound(context) }
+        guard let form = context.form else { return refusedForm(context) }
+        let t = context.language.t
+        do {
+            guard let kind = LegalRequestKind(rawValue: form["kind"] ?? "") else { throw LegalError("choose a kind") }
+            guard let role = LegalPartyRole(rawValue: form["role"] ?? "requester") else { throw LegalError("choose a party role") }
+            let name = (form["party"] ?? "").trimmingCharacters(in: .whitespaces)
+            let locations = (form["locations"] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespaces)
+            let rights = (form["rights"] ?? "").trimmingCharacters(in: .whitespaces)
+            let statement = (form["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if form["election"] != nil && kind != .takedownRequest { throw LegalError("election material is a takedown request") }
+            let details = LegalRequestDetails(
+                channel: "web", rights: rights.isEmpty ? nil : rights, locations: locations, statement: statement.isEmpty ? nil : statement,
+                electionCase: form["election"] != nil)
+            let now = clock.now()
+            let number = try await legal.nextNumber(at: now)
+            _ = try await legal.createRequest(
+                number: number, kind: kind, externalReference: reference.isEmpty ? nil : reference,
+                parties: name.isEmpty ? [] : [LegalParty(role: role, name: name)], items: [], details: details, user: user, at: now)
+            return Self.redirect("/legal/\(URLText.query(number))")
+        } catch is LegalAccessDenied {
+            return notFound(context)
+        } catch let error as LegalError {
+            return Self.html(layout(context).page(t("Refused"), "<p class=\"error\" id=\"refused\">\(error.description)</p>"), status: .badRequest)
+        }
     }
 
     func legalRequestPage(context: WebContext) async throws -> Response {

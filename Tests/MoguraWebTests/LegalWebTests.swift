@@ -72,6 +72,48 @@ struct LegalWebTests {
         }
     }
 
+    /// Registering a request and moving it from the pages: the legal lead's forms work and show the clock the move
+    /// starts; a terms-of-service agent's posts get 404; a move the workflow does not allow is refused.
+    @Test func requestsAreRegisteredAndMovedFromThePages() async throws {
+        try await WebFixture.with { fixture in
+            _ = try await fixture.seedLegalRequest()
+            let agent = try await fixture.client(as: "agent")
+            let lead = try await fixture.client(as: "lead")
+            let agentCSRF = try #require(WebClient.csrf(in: try await agent.get("/queue").body))
+            #expect(try await agent.post("/legal/new", form: [("csrf", agentCSRF), ("kind", "takedown-request")]).status == 404)
+            #expect(try await agent.post("/legal/LR-2026-000001/state", form: [("csrf", agentCSRF), ("state", "answering")]).status == 404)
+
+            let list = try await lead.get("/legal/")
+            #expect(list.body.contains("id=\"legal-new\"") && list.body.contains("value=\"takedown-request\""))
+            let csrf = try #require(WebClient.csrf(in: list.body))
+            let refused = try await lead.post("/legal/new", form: [("csrf", csrf), ("kind", "police-inquiry"), ("election", "1")])
+            #expect(refused.status == 400 && refused.body.contains("election material is a takedown request"))
+            let created = try await lead.post(
+                "/legal/new",
+                form: [
+                    ("csrf", csrf), ("kind", "takedown-request"), ("reference", "申出書 2026-12-01"), ("role", "requester"), ("party", "乙山花子"),
+                    ("rights", "名誉権"), ("locations", "https://bbs.example.jp/t/9#12\nhttps://bbs.example.jp/t/9#15"), ("statement", "虚偽の書込み"),
+                ])
+            #expect(created.status == 303)
+            let location = try #require(created.location)
+            #expect(location.hasPrefix("/legal/LR-"))
+            let number = String(location.dropFirst("/legal/".count))
+            for state in ["screening", "assessing", "inquiring-sender"] {
+                #expect(
+                    try await lead.post("/legal/\(number)/state", form: [("csrf", csrf), ("state", state), ("note", "web")]).status == 303, "\(state)"
+                )
+            }
+            let page = try await lead.get("/legal/\(number)")
+            #expect(page.body.contains("<dd>inquiring-sender</dd>") && page.body.contains("id=\"legal-deadlines\""))
+            #expect(page.body.contains("送信防止措置に関する照会の回答期限") && page.body.contains("<option>deciding</option>"))
+            let wrong = try await lead.post("/legal/\(number)/state", form: [("csrf", csrf), ("state", "closed")])
+            #expect(wrong.status == 409 && wrong.body.contains("may move to deciding"))
+            let stored = try #require(try await fixture.store.legalRequest(number: number))
+            let request = try JSONDecoder().decode(LegalRequest.self, from: Data(stored.payload.utf8))
+            #expect(request.parties.first?.name == "乙山花子" && request.locations?.count == 2 && request.channel == "web")
+        }
+    }
+
     @Test func theAPIKeepsTheTwoApprovalRuleAndTheRolesAndNeedsAReason() async throws {
         try await WebFixture.with { fixture in
             let subscriber = try await fixture.seedLegalRequest()
