@@ -20,6 +20,8 @@ public struct DeskConfiguration: Sendable {
     public var workers: WorkerSettings
     /// The web server: desk UI, customer portal, report form, API.
     public var web: WebSettings = WebSettings()
+    /// The legal track's deadline watch.
+    public var legal: LegalSettings = LegalSettings()
 
     /// Creates a configuration; every part has a default.
     public init(
@@ -222,6 +224,20 @@ public enum ConnectorSettings: Sendable, Hashable {
     case webhook(url: String, secret: String, timeout: Int64, headers: [String: String])
     /// A program run with argv (no shell), the action as JSON on stdin and in `MOGURA_*` variables.
     case command(argv: [String], timeout: Int64)
+}
+
+/// The legal track's deadline watch: how often it runs under `mogura serve`, and who is mailed its reminders and
+/// escalations.
+public struct LegalSettings: Sendable, Hashable {
+    /// Addresses mailed each pass's reminders and missed deadlines (the legal team's list); empty: log and audit only.
+    public var alertsTo: [String] = []
+    /// Seconds between passes under `mogura serve`.
+    public var watchInterval: Int64 = 300
+
+    public init(alertsTo: [String] = [], watchInterval: Int64 = 300) {
+        self.alertsTo = alertsTo
+        self.watchInterval = watchInterval
+    }
 }
 
 /// How the web server (desk UI, customer portal, public report form, JSON API) runs.
@@ -500,6 +516,16 @@ struct ConfigurationFile: Decodable {
     var connectors: [String: Connector]?
     var workers: Workers?
     var web: Web?
+    var legal: Legal?
+
+    struct Legal: Decodable {
+        var alertsTo: [String]?
+        var watchInterval: DurationValue?
+        enum CodingKeys: String, CodingKey {
+            case alertsTo = "alerts_to"
+            case watchInterval = "watch_interval"
+        }
+    }
 
     static let knownActions: [ActionKind] = [
         .notify, .warn, .suspend, .suspendWeb, .resume, .resetPassword, .blockMail, .forwardOutward, .acknowledgeReporter,
@@ -674,6 +700,18 @@ struct ConfigurationFile: Decodable {
             if let delay = workers.retryDelay { settings.retryDelay = max(1, Int64(delay.seconds)) }
             if let delay = workers.maxRetryDelay { settings.maxRetryDelay = max(settings.retryDelay, Int64(delay.seconds)) }
             result.workers = settings
+        }
+        if let legal {
+            for (index, address) in (legal.alertsTo ?? []).enumerated() {
+                guard address.contains("@"), !address.contains("\r"), !address.contains("\n"), !address.contains(" ") else {
+                    throw fail("legal.alerts_to[\(index)]", "\"\(address)\" is not a mail address")
+                }
+            }
+            result.legal.alertsTo = legal.alertsTo ?? []
+            if let interval = legal.watchInterval {
+                guard interval.seconds >= 10 else { throw fail("legal.watch_interval", "must be at least 10s") }
+                result.legal.watchInterval = Int64(interval.seconds)
+            }
         }
         if let web {
             var settings = WebSettings()

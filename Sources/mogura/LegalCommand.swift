@@ -374,18 +374,25 @@ struct LegalCommand: AsyncParsableCommand {
 
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Raise due reminders and escalate missed deadlines, once each (run from cron or a timer).")
+            abstract: "Raise due reminders and escalate missed deadlines, once each (run from cron or a timer); mail them to legal.alerts_to.")
         @Option(help: ArgumentHelp("Evaluate as of this time instead of now (for a test or a replay).", valueName: "time")) var now: String?
+        @OptionGroup var desk: DeskOptions
         @OptionGroup var store: StoreOptions
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
             let time = try now.map { try TimestampParser().parse($0).timestamp } ?? .now()
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+            let storeConfiguration = try store.configuration()
+            let alert = LegalAlerts.mailer(try desk.load(store: storeConfiguration))
+            try await StoreFactory.withStore(storeConfiguration, logger: logging.makeLogger()) { database in
                 let (pending, events) = try await LegalCommand.desk(database).watchDeadlines(now: time)
                 for line in events { print(line) }
                 let raised = events.count
                 print("Deadline watch at \(time): \(pending) pending, \(raised) event(s) raised.")
+                if let alert, !events.isEmpty {
+                    do { try await alert(events, time) } catch { throw CommandError("the events are recorded, but the alert mail failed: \(error)") }
+                    print("Mailed to the legal team (legal.alerts_to).")
+                }
             }
         }
     }

@@ -91,7 +91,10 @@ struct ServeCommand: AsyncParsableCommand {
                 CorrelationWorker(
                     correlator: parts.correlator(), clock: SystemClock(), settings: deskConfiguration.workers, logger: logger, ready: ready))
             services.append(ActionWorker(runner: try parts.runner(worker: WorkerName.current, logger: logger), logger: logger, ready: ready))
-            services.append(LegalDeadlineWatcher(desk: try LegalCommand.desk(database), logger: logger, ready: ready))
+            services.append(
+                LegalDeadlineWatcher(
+                    desk: try LegalCommand.desk(database), interval: Double(deskConfiguration.legal.watchInterval), logger: logger, ready: ready,
+                    alert: LegalAlerts.mailer(deskConfiguration)))
         }
         if lmtp != "off" {
             let pipeline = IngestPipeline(

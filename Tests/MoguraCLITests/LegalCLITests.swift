@@ -84,4 +84,73 @@ struct LegalCLITests {
         #expect(try CommandRunner.run(["legal", "keygen", "--id", "k1"]).standardOutput.hasPrefix("k1="))
         #expect(try CommandRunner.run(["audit", "verify"] + data).status == 0)
     }
+
+    /// A takedown registered, moved and written to from the command line; a hold by indicator read back by a network
+    /// operator for the log systems; a missed inquiry mailed to the legal team through the outbox.
+    @Test func takedownHoldsAndAlertsFromTheCommandLine() throws {
+        let directory = try TemporaryDirectory(prefix: "mogura-legal-cli2")
+        let data = ["--data-dir", directory.file("data")]
+        let outbox = directory.file("outbox")
+        let config = try directory.write(
+            "mogura.yml",
+            """
+            mail:
+              outbox: \(outbox)
+            legal:
+              alerts_to: [legal-team@example.net]
+              watch_interval: 1m
+            """)
+        let badConfig = try directory.write("bad.yml", "legal:\n  alerts_to: [nobody]\n")
+        #expect(try Self.run(["user", "add", "alice", "--role", "legal-lead"] + data, input: "a long enough passphrase\n").status == 0)
+        #expect(try Self.run(["user", "add", "noc", "--role", "network-operator"] + data, input: "a long enough passphrase\n").status == 0)
+        #expect(try Self.run(["user", "add", "tom", "--role", "tos-agent"] + data, input: "a long enough passphrase\n").status == 0)
+
+        let unknown = try CommandRunner.run(["legal", "create", "--kind", "complaint", "--as", "alice"] + data)
+        #expect(unknown.status != 0 && unknown.standardError.contains("unknown kind complaint"), "\(unknown.standardError)")
+        let created = try CommandRunner.run(
+            [
+                "legal", "create", "--kind", "takedown-request", "--party", "requester=乙山花子", "--rights", "名誉権", "--location",
+                "https://bbs.example.jp/t/9#12", "--statement", "虚偽の書込み", "--as", "alice",
+            ] + data)
+        #expect(created.status == 0, "\(created.standardError)")
+        let number = try #require(created.standardOutput.split(separator: " ").first.map(String.init))
+        #expect(number.hasPrefix("LR-") && created.standardOutput.contains("state received"), "\(created.standardOutput)")
+        let wrong = try CommandRunner.run(["legal", "move", number, "acting", "--as", "alice"] + data)
+        #expect(wrong.status != 0 && wrong.standardError.contains("may move to screening"), "\(wrong.standardError)")
+        for state in ["screening", "assessing"] {
+            #expect(try CommandRunner.run(["legal", "move", number, state, "--note", "確認", "--as", "alice"] + data).status == 0)
+        }
+        let letters = directory.file("letters")
+        let inquiry = try CommandRunner.run(
+            ["legal", "letter", number, "takedown-inquiry", "--recipient", "丙川次郎", "--out", letters, "--as", "alice"] + data)
+        #expect(inquiry.status == 0 && inquiry.standardOutput.contains("侵害情報の通知書"), "\(inquiry.standardError)")
+        let html = try String(contentsOfFile: letters + "/\(number)-takedown-inquiry-sender.html", encoding: .utf8)
+        #expect(html.contains("丙川次郎 様") && html.contains("https://bbs.example.jp/t/9#12"))
+        let show = try CommandRunner.run(["legal", "show", number, "--as", "alice"] + data)
+        #expect(
+            show.standardOutput.contains("state inquiring-sender") && show.standardOutput.contains("jp.takedown.inquiry"), "\(show.standardOutput)")
+
+        let hold = try CommandRunner.run(
+            [
+                "legal", "hold", number, "--basis", "internal", "--indicator", "ip:203.0.113.7", "--source", "access-logs", "--from", "2026-11-30",
+                "--to", "2026-12-01", "--as", "alice",
+            ] + data)
+        #expect(hold.status == 0 && hold.standardOutput.contains("Holding access-logs for ip:203.0.113.7"), "\(hold.standardError)")
+        let holds = try CommandRunner.run(["legal", "holds", "--format", "csv", "--as", "noc"] + data)
+        #expect(holds.status == 0 && holds.standardOutput.contains(",access-logs,,,ip:203.0.113.7,"), "\(holds.standardOutput)")
+        #expect(!holds.standardOutput.contains(number), "no request in the export")
+        let refused = try CommandRunner.run(["legal", "holds", "--as", "tom"] + data)
+        #expect(refused.status != 0 && refused.standardError.contains("neither legal staff nor a network operator"))
+
+        let bad = try CommandRunner.run(["legal", "watch", "--config", badConfig] + data)
+        #expect(bad.status != 0 && bad.standardError.contains("legal.alerts_to[0]"), "\(bad.standardError)")
+        let watched = try CommandRunner.run(["legal", "watch", "--now", "2099-01-01 00:00 JST", "--config", config] + data)
+        #expect(watched.status == 0 && watched.standardOutput.contains("MISSED:"), "\(watched.standardOutput) \(watched.standardError)")
+        #expect(watched.standardOutput.contains("Mailed to the legal team"))
+        let mails = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".eml") }
+        #expect(mails.count == 1)
+        let mail = try String(contentsOfFile: outbox + "/" + mails[0], encoding: .utf8)
+        #expect(mail.contains("To: legal-team@example.net") && mail.contains("X-Mogura-Legal: deadline-watch"), "\(mail)")
+        #expect(try CommandRunner.run(["audit", "verify"] + data).status == 0)
+    }
 }

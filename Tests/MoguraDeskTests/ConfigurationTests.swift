@@ -27,6 +27,7 @@ struct ConfigurationTests {
         #expect(
             configuration.connectors[.resetPassword] == .command(argv: ["/usr/local/sbin/mogura-reset-password", "--reason", "abuse"], timeout: 60))
         #expect(configuration.workers.lease == 300 && configuration.workers.backoff(afterAttempt: 1) == 30)
+        #expect(configuration.legal.alertsTo == ["legal-team@example.net"] && configuration.legal.watchInterval == 300)
         #expect(configuration.workers.backoff(afterAttempt: 3) == 120 && configuration.workers.backoff(afterAttempt: 20) == 3_600)
     }
 
