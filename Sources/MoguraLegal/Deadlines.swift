@@ -105,7 +105,18 @@ public struct DeadlineRule: Hashable, Sendable, Codable, Identifiable {
         let next = last.adding(days: 1)
         let probe = next.start(offsetSeconds: timeZone.secondsFromGMT(for: time.date))
         let dueAt = next.start(offsetSeconds: timeZone.secondsFromGMT(for: probe.date))
-        return Deadline(rule: self, basisTime: time, basisDate: basis, lastDay: last, dueAt: dueAt)
+        var deadline = Deadline(rule: self, basisTime: time, basisDate: basis, lastDay: last, dueAt: dueAt)
+        let countsJapaneseHolidays: Bool =
+            switch period {
+            case .businessDays(_, let business): business == .japan
+            case .days, .months: extendsPastClosedDays
+            }
+        if countsJapaneseHolidays && !(calendar.covers(basis) && calendar.covers(last)) {
+            deadline.warning =
+                "the holiday table covers \(calendar.coveredYears.lowerBound)–\(calendar.coveredYears.upperBound); holidays outside it are not "
+                + "counted — update it (MOGURA_LEGAL_HOLIDAYS, mogura legal holidays)"
+        }
+        return deadline
     }
 }
 
@@ -127,6 +138,8 @@ public struct Deadline: Hashable, Sendable, Codable {
     public var remindersSent: [Int64] = []
     /// When a missed deadline was escalated.
     public var escalatedAt: Timestamp?
+    /// Why the day may be wrong: the period runs past the holiday table (its holidays are not counted).
+    public var warning: String?
 
     public init(rule: DeadlineRule, basisTime: Timestamp, basisDate: CivilDate, lastDay: CivilDate, dueAt: Timestamp) {
         self.rule = rule

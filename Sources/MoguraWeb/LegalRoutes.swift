@@ -161,7 +161,7 @@ extension WebServer {
         let deadlineRows: [HTML] = try await legal.deadlines(number, user: user).map { deadline in
             """
             <tr><td>\(deadline.rule.title)</td><td>\(JapaneseDate.both(deadline.lastDay))</td><td>\(deadline.status.rawValue)</td>\
-            <td>\(deadline.rule.basis)</td></tr>
+            <td>\(deadline.rule.basis)\(deadline.warning.map { "<br><strong class=\"warning\">\($0)</strong>" as HTML } ?? "")</td></tr>
             """
         }
         let table: [HTML] = rows.prefix(500).map { row in

@@ -84,7 +84,9 @@ extension LegalCommand {
                         at: now)
                     print("\(created.number)  \(created.kind.rawValue) (\(created.kind.title.japanese))  state \(created.state)")
                     for deadline in try await desk.deadlines(number, user: user) {
-                        print("deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))")
+                        print(
+                            "deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))"
+                                + (deadline.warning.map { "; warning: \($0)" } ?? ""))
                     }
                 } catch let error as LegalError { throw CommandError(error.description) }
             }
@@ -132,7 +134,9 @@ extension LegalCommand {
                     let moved = try await desk.move(number, to: state, note: note, user: user, at: .now())
                     print("\(moved.number) is \(moved.state)")
                     for deadline in try await desk.deadlines(number, user: user) where deadline.status == .pending {
-                        print("deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))")
+                        print(
+                            "deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))"
+                                + (deadline.warning.map { "; warning: \($0)" } ?? ""))
                     }
                 } catch is LegalAccessDenied {
                     throw CommandError("there is no request \(number)")

@@ -142,8 +142,10 @@ struct LegalCommand: AsyncParsableCommand {
                 for document in try await database.legalDocuments(requestID: id) {
                     print("document \(document.id): \(document.template)@\(document.version) → \(document.recipient) sha256 \(document.sha256)")
                 }
-                for deadline in try await database.legalDeadlines(requestID: id) {
-                    print("deadline \(deadline.ruleID): due \(deadline.dueAt) (\(deadline.status))")
+                for deadline in try await desk.deadlines(number, user: user) {
+                    print(
+                        "deadline \(deadline.rule.id): due \(deadline.dueAt) (\(deadline.status.rawValue))"
+                            + (deadline.warning.map { "; warning: \($0)" } ?? ""))
                 }
                 for proposal in request.proposals {
                     print(

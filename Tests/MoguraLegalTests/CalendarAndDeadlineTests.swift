@@ -90,6 +90,17 @@ struct CalendarAndDeadlineTests {
         #expect(strict.lastDay(from: try day("2026-04-28"), calendar: calendar) == (try day("2026-05-05")))
     }
 
+    @Test func aDeadlinePastTheHolidayTableCarriesAWarning() throws {
+        let calendar = try LegalCalendar.standard(environment: [:])
+        let inside = StandardDeadlineRules.opinionInquiryReply.deadline(from: try Timestamp(rfc3339: "2035-06-01T10:00:00+09:00"), calendar: calendar)
+        #expect(inside.warning == nil)
+        let past = StandardDeadlineRules.opinionInquiryReply.deadline(from: try Timestamp(rfc3339: "2035-12-25T10:00:00+09:00"), calendar: calendar)
+        #expect(past.warning?.contains("holiday table covers 2016–2035") == true)
+        // A preservation's plain days count no holidays: no warning needed.
+        let plain = StandardDeadlineRules.policePreservation.deadline(from: try Timestamp(rfc3339: "2035-12-25T10:00:00+09:00"), calendar: calendar)
+        #expect(plain.warning == nil)
+    }
+
     @Test func monthPeriodsEndTheDayBeforeTheSameDateOrAtTheMonthsEnd() throws {
         let objection = StandardDeadlineRules.objectionSuit
         // Notice on 2026-11-02 → the period starts 11-03 and ends 12-02 (a Wednesday).
