@@ -259,4 +259,60 @@ struct WorkflowStoreTests {
             #expect(events.count == 1 && events[0].objectID == "LR-2026-000150")
         }
     }
+
+    /// The remaining kinds through the desk: a voluntary preservation's three months and extension, an erasure
+    /// prohibition order's hold released by a lead, a provision order under its parent, a police inquiry answered by
+    /// a lead only.
+    @Test(arguments: TestStores.engines)
+    func preservationsOrdersAndPoliceInquiriesThroughTheDesk(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let start = try jst("2026-11-30T10:00:00")
+            _ = try await desk.createRequest(
+                number: "LR-2026-000160", kind: .voluntaryPreservation, externalReference: nil, parties: [LegalParty(role: .agent, name: "弁護士 甲野")],
+                items: [], user: Self.agent, at: start)
+            for state in ["screening", "hold-active"] { try await desk.move("LR-2026-000160", to: state, user: Self.agent, at: start) }
+            // Three months from 11-30 ends 02-28 (no 30th in February), not moved past closed days.
+            #expect(try await pending(desk, "LR-2026-000160").map(\.lastDay.description) == ["2027-02-28"])
+            try await desk.move("LR-2026-000160", to: "extended", user: Self.agent, at: try jst("2027-02-20T10:00:00"))
+            #expect(try await pending(desk, "LR-2026-000160").map(\.lastDay.description) == ["2027-05-20"])
+
+            _ = try await desk.createRequest(
+                number: "LR-2026-000161", kind: .disclosureOrder, externalReference: "令和8年(発チ)第20001号",
+                parties: [LegalParty(role: .court, name: "東京地方裁判所")],
+                items: [], user: Self.agent, at: start)
+            _ = try await desk.createRequest(
+                number: "LR-2026-000162", kind: .erasureProhibitionOrder, externalReference: "令和8年(発チ)第20001号", parties: [],
+                items: [], details: LegalRequestDetails(parentNumber: "LR-2026-000161"), user: Self.agent, at: start)
+            try await desk.move("LR-2026-000162", to: "hold-active", user: Self.agent, at: start)
+            try await desk.applyHold(
+                "LR-2026-000162", basis: "erasure-prohibition-order", customerID: "c-77", indicator: nil, sources: ["nat-logs"],
+                from: start.adding(seconds: -86_400), to: start, expires: nil, user: Self.agent, at: start)
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000162", to: "released", user: Self.agent, at: start) }
+            try await desk.move("LR-2026-000162", to: "released", user: Self.lead, at: start.adding(seconds: 3_600))
+            #expect(try await desk.holdsInForce(user: Self.lead, at: start.adding(seconds: 7_200)).isEmpty)
+            _ = try await desk.createRequest(
+                number: "LR-2026-000163", kind: .provisionOrder, externalReference: nil, parties: [], items: [],
+                details: LegalRequestDetails(parentNumber: "LR-2026-000161"), user: Self.agent, at: start)
+            for state in ["other-provider-named", "awaiting-petitioner-notice", "sender-info-provided", "closed"] {
+                try await desk.move("LR-2026-000163", to: state, user: Self.agent, at: start)
+            }
+            #expect(try await desk.request("LR-2026-000163", user: Self.lead).request.parentNumber == "LR-2026-000161")
+
+            _ = try await desk.createRequest(
+                number: "LR-2026-000164", kind: .policeInquiry, externalReference: "捜査第1号", parties: [LegalParty(role: .police, name: "警視庁")],
+                items: [PoliceInquiryItem(label: "契約者情報", itemClass: .subscriberData)], user: Self.agent, at: start)
+            for state in ["verifying", "scoping", "awaiting-approval"] {
+                try await desk.move("LR-2026-000164", to: state, user: Self.agent, at: start)
+            }
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000164", to: "answered", user: Self.agent, at: start) }
+            try await desk.move("LR-2026-000164", to: "answered", user: Self.lead, at: start)
+            try await desk.move("LR-2026-000164", to: "closed", user: Self.agent, at: start)
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000164", to: "withdrawn", user: Self.agent, at: start) }
+            // Nobody outside legal staff moves anything.
+            await #expect(throws: LegalAccessDenied.self) {
+                try await desk.move("LR-2026-000160", to: "released", user: LegalDeskStoreTests.admin, at: start)
+            }
+        }
+    }
 }
