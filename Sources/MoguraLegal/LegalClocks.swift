@@ -68,7 +68,14 @@ public struct LegalClock: Hashable, Sendable {
         "answered", "partially-answered", "declined-warrant-needed", "disclosed", "released", "superseded-by-warrant", "restored",
     ]
 
-    /// Kinds whose holds end when the request enters `released`.
+    /// Whether only a legal lead makes the move: into a lead's state, any decision on a police inquiry awaiting
+    /// approval (declining is an answer too), and withdrawing a preservation whose hold is running.
+    public static func needsLead(_ kind: LegalRequestKind, from: String, to: String) -> Bool {
+        leadStates.contains(to) || (kind == .policeInquiry && from == "awaiting-approval")
+            || (to == "withdrawn" && preservationKinds.contains(kind) && ["hold-active", "extended"].contains(from))
+    }
+
+    /// Kinds whose holds end when the request enters `released` (or is withdrawn).
     public static let preservationKinds: Set<LegalRequestKind> = [.policePreservation, .voluntaryPreservation, .erasureProhibitionOrder]
 
     /// Whether a restore after a counter-notice is allowed at `time`: not before 10 US business days after receipt

@@ -53,14 +53,22 @@ extension LegalDesk {
             }
             return reason
         }
+        if request.isClosed && letter != .disclosureNotice { throw LegalError("\(number) is \(request.state)") }
         var documents: [RenderedDocument] = []
         var next: String?
+        var correctionDeadline: Deadline?
         switch letter {
         case .correction:
             guard !options.missing.isEmpty else { throw LegalError("say what is missing (--missing, once per item)") }
             let deadline = StandardDeadlineRules.correctionReply.deadline(from: time, calendar: calendar)
             documents = [try renderer.correctionRequest(request: request, missing: options.missing, deadline: deadline, issued: time)]
-            if request.kind.workflow.allows(from: request.state, to: "awaiting-requester") { next = "awaiting-requester" }
+            // A disclosure request waits in awaiting-requester (its clock starts with the move); other kinds keep
+            // their state and the deadline runs until their next move.
+            if request.kind.workflow.allows(from: request.state, to: "awaiting-requester") {
+                next = "awaiting-requester"
+            } else {
+                correctionDeadline = deadline
+            }
         case .reminder:
             try inState(["awaiting-sender"])
             let reply = try await store.legalDeadlines(requestID: id).first {
@@ -101,14 +109,16 @@ extension LegalDesk {
         case .dmcaCounterNoticeForward:
             try inState(["validating"])
             var complainant = options.recipient
-            if complainant == nil, let parent = request.parentNumber, let row = try await store.legalRequest(number: parent) {
+            var noticeReference: String?
+            if let parent = request.parentNumber, let row = try await store.legalRequest(number: parent) {
                 let original = try JSONDecoder().decode(LegalRequest.self, from: Data(row.payload.utf8))
-                complainant = original.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? original.claimant
+                complainant = complainant ?? original.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? original.claimant
+                noticeReference = original.externalReference
             }
             guard let complainant else { throw LegalError("name the complainant (--recipient) or link the DMCA notice (--parent when creating)") }
             documents = [
                 try renderer.dmcaCounterNoticeForward(
-                    request: request, complainant: complainant,
+                    request: request, complainant: complainant, noticeReference: noticeReference,
                     earliest: StandardDeadlineRules.dmcaRestoreEarliest.deadline(from: request.receivedAt, calendar: calendar),
                     latest: StandardDeadlineRules.dmcaRestoreLatest.deadline(from: request.receivedAt, calendar: calendar), issued: time)
             ]
@@ -123,11 +133,14 @@ extension LegalDesk {
             ]
             if letter == .dsaDecision { next = "decision-notified" }
         }
-        // Move first: a second call for the same step fails before anything is kept.
-        if let next { try await move(number, to: next, note: "\(letter.rawValue) letter", user: user, at: time) }
-        var kept: [RenderedDocument] = []
-        for document in documents { kept.append(try await keep(document, requestID: id, user: user, at: time)) }
-        return kept
+        // The move (if any), the documents and any deadline in one transaction; a second call for the same step
+        // fails on the move, a letter that changes nothing else is refused if the request changed meanwhile.
+        var (step, _) = try await plan(
+            request, id: id, to: next ?? request.state, note: next == nil ? "" : "\(letter.rawValue) letter", documents: documents, user: user,
+            at: time)
+        if let correctionDeadline { step.startDeadlines.append(try Self.row(correctionDeadline)) }
+        try await apply(step, user: user, at: time)
+        return documents
     }
 
     func requesterName(_ request: LegalRequest) -> String {

@@ -42,54 +42,79 @@ extension LegalDesk {
         }
     }
 
-    /// Moves a request along its kind's workflow: the move is checked against the workflow, stored only if nobody
-    /// changed the request meanwhile, and audited (`legal.request.move` with the note). Clocks the new state ends
-    /// are met, the ones it starts are stored; entering `released` ends a preservation's holds.
-    /// - Throws: `LegalError` for a move the workflow does not allow, a state reserved to a legal lead, or a
+    /// Moves a request along its kind's workflow: the move is checked against the workflow and written in one
+    /// transaction with everything it implies, only if nobody changed the request meanwhile, audited
+    /// (`legal.request.move`, with the note). Clocks the new state ends are met, the ones it starts are stored;
+    /// entering `released` (or withdrawing a preservation) ends its holds; a closed request's open-ended internal
+    /// holds expire ``closedHoldDays`` later; an extension carries the holds' expiry along.
+    /// - Throws: `LegalError` for a move the workflow does not allow, a move reserved to a legal lead, or a
     ///   restore before the counter-notice's 10 US business days.
     @discardableResult
     public func move(_ number: String, to next: String, note: String = "", user: StaffUser, at time: Timestamp) async throws -> LegalRequest {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
-        if LegalClock.leadStates.contains(next) && !user.roles.contains(.legalLead) {
-            throw LegalError("only a legal lead moves a request to \(next)")
-        }
-        if next == "restored", let earliest = LegalClock.restoreTooEarly(request, at: time, calendar: calendar) {
-            throw LegalError("a counter-notice's material is restored no sooner than 10 US business days after receipt: on or after \(earliest)")
-        }
-        var moved = request
-        try moved.move(to: next)
-        try await save(request, moved, user: user, at: time)
-
-        let running = LegalClock.of(request.kind, electionCase: request.electionCase ?? false)
-        // A closed request ends every clock it still runs (a withdrawn one waives them).
-        let ending = Set(running.filter { $0.metOn.contains(next) }.map(\.rule.id))
-        for row in try await store.legalDeadlines(requestID: id)
-        where row.status == Deadline.Status.pending.rawValue && (moved.isClosed || ending.contains(row.ruleID)) {
-            guard let rowID = row.id else { continue }
-            var deadline = try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))
-            deadline.status = moved.state == "withdrawn" ? .waived : .met
-            try await store.updateLegalDeadline(
-                rowID, status: deadline.status.rawValue, payload: try Self.json(deadline), event: deadline.status.rawValue, actor: user.actor,
-                at: time)
-        }
-        for deadline in clocks(for: moved, entering: next, at: time) {
-            _ = try await store.addLegalDeadline(
-                LegalDeadlineRow(
-                    requestID: id, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline)
-                ),
-                actor: user.actor, at: time)
-        }
-        if next == "released" && LegalClock.preservationKinds.contains(request.kind) {
-            _ = try await store.releaseLegalHolds(requestID: id, actor: user.actor, at: time)
-        }
-        if !note.isEmpty {
-            _ = try await store.appendAudit(
-                AuditDraft(
-                    at: time, actor: user.actor, action: "legal.request.note", objectType: "legal_request", objectID: number,
-                    details: try Self.json(["state": next, "note": note])))
-        }
+        let (step, moved) = try await plan(request, id: id, to: next, note: note, user: user, at: time)
+        try await apply(step, user: user, at: time)
         return moved
+    }
+
+    /// Writes a step, or fails when the request changed meanwhile.
+    func apply(_ step: LegalStep, user: StaffUser, at time: Timestamp) async throws {
+        guard try await store.applyLegalStep(step, actor: user.actor, at: time) else {
+            throw LegalError("\(step.number) changed meanwhile; look again")
+        }
+    }
+
+    /// The step that moves `request` to `next` (or keeps its state, `next == request.state`), with `documents`.
+    func plan(
+        _ request: LegalRequest, id: Int64, to next: String, note: String, documents: [RenderedDocument] = [], user: StaffUser, at time: Timestamp
+    ) async throws -> (LegalStep, LegalRequest) {
+        var moved = request
+        if next != request.state {
+            if LegalClock.needsLead(request.kind, from: request.state, to: next) && !user.roles.contains(.legalLead) {
+                throw LegalError("only a legal lead moves a \(request.kind.rawValue) from \(request.state) to \(next)")
+            }
+            if next == "restored", let earliest = LegalClock.restoreTooEarly(request, at: time, calendar: calendar) {
+                throw LegalError("a counter-notice's material is restored no sooner than 10 US business days after receipt: on or after \(earliest)")
+            }
+            try moved.move(to: next)
+        }
+        var step = LegalStep(
+            requestID: id, number: request.number, from: request.state, to: moved.state, expectedPayload: try Self.json(request),
+            payload: try Self.json(moved))
+        step.note = note.isEmpty ? nil : note
+        if next != request.state {
+            // A closed request ends every clock it still runs (a withdrawn one waives them); any move ends a wait for
+            // the requester's correction.
+            let running = LegalClock.of(request.kind, electionCase: request.electionCase ?? false)
+            let ending = Set(running.filter { $0.metOn.contains(next) }.map(\.rule.id) + [StandardDeadlineRules.correctionReply.id])
+            for row in try await store.legalDeadlines(requestID: id)
+            where row.status == Deadline.Status.pending.rawValue && (moved.isClosed || ending.contains(row.ruleID)) {
+                guard let rowID = row.id else { continue }
+                var deadline = try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))
+                deadline.status = next == "withdrawn" ? .waived : .met
+                step.endDeadlines.append((rowID, deadline.status.rawValue, try Self.json(deadline)))
+            }
+            step.startDeadlines = try clocks(for: moved, entering: next, at: time).map { try Self.row($0) }
+            if LegalClock.preservationKinds.contains(request.kind) && (next == "released" || next == "withdrawn") {
+                step.holds = .release
+            } else if moved.isClosed {
+                step.holds = .expireOpen(at: time.adding(seconds: Int64(closedHoldDays) * 86_400))
+            } else if next == "extended", let until = step.startDeadlines.first?.dueAt {
+                step.holds = .extend(until: until)
+            }
+        }
+        step.documents = try documents.map {
+            LegalDocumentRow(
+                templateID: $0.templateID, version: $0.templateVersion, recipient: $0.recipient, sha256: $0.sha256, payload: try Self.json($0))
+        }
+        return (step, moved)
+    }
+
+    /// A deadline as stored for a request (its id set when written).
+    static func row(_ deadline: Deadline, requestID: Int64 = 0) throws -> LegalDeadlineRow {
+        LegalDeadlineRow(
+            requestID: requestID, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try json(deadline))
     }
 
     /// A request's deadlines as stored, soonest first.

@@ -62,6 +62,9 @@ public struct LegalDesk: Sendable {
     public var cipher: FieldCipher?
     public var retentionDays = 180
     public var toleranceSeconds = 2
+    /// Days a closed request's open-ended internal holds (those an import applied) still run, for what may follow
+    /// (a court order, an objection); holds of another basis stay until a lead releases them.
+    public var closedHoldDays = 90
 
     public init(store: any LegalRecordStore, calendar: LegalCalendar, renderer: LegalDocumentRenderer, cipher: FieldCipher? = nil) {
         self.store = store
@@ -178,26 +181,23 @@ public struct LegalDesk: Sendable {
     public func sendOpinionInquiries(_ number: String, user: StaffUser, issued: Timestamp, delivered: Timestamp) async throws -> [RenderedDocument] {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
-        var moved = request
-        try moved.move(to: "awaiting-sender")  // before anything is stored: a second call fails here
+        guard request.kind.workflow.allows(from: request.state, to: "awaiting-sender") else {
+            throw LegalError("\(number) is \(request.state); inquiries are sent from identifying")
+        }
         let resolved = try await rows(number, user: user)
         let groups = SubscriberGroup.groups(resolved, names: request.subscriberNames)
         let deadline = StandardDeadlineRules.opinionInquiryReply.deadline(from: delivered, calendar: calendar)
         var documents: [RenderedDocument] = []
         for group in groups {
-            let document = try renderer.opinionInquiry(
-                request: request, group: group, rows: resolved, requester: request.requesterShownAs ?? "（請求者の希望により非表示）",
-                rights: request.rights ?? "", items: request.requestedItems, deadline: deadline, issued: issued)
-            documents.append(try await keep(document, requestID: id, user: user, at: issued))
+            documents.append(
+                try renderer.opinionInquiry(
+                    request: request, group: group, rows: resolved, requester: request.requesterShownAs ?? "（請求者の希望により非表示）",
+                    rights: request.rights ?? "", items: request.requestedItems, deadline: deadline, issued: issued))
         }
-        if !groups.isEmpty {
-            _ = try await store.addLegalDeadline(
-                LegalDeadlineRow(
-                    requestID: id, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline)
-                ),
-                actor: user.actor, at: issued)
-        }
-        try await save(request, moved, user: user, at: issued)
+        // The move, the documents and the reply deadline in one transaction: a second call fails on the move.
+        var (step, _) = try await plan(request, id: id, to: "awaiting-sender", note: "", documents: documents, user: user, at: issued)
+        if !groups.isEmpty { step.startDeadlines.append(try Self.row(deadline)) }
+        try await apply(step, user: user, at: issued)
         return documents
     }
 
@@ -426,6 +426,13 @@ public struct LegalDesk: Sendable {
     public func watchDeadlines(now: Timestamp, actor: String = "legal-watch") async throws -> (pending: Int, events: [String]) {
         let pending = try await store.legalDeadlines(pendingBefore: now.adding(seconds: 31 * 86_400), limit: 10_000)
         var lines: [String] = []
+        var numbers: [Int64: String] = [:]
+        func number(_ requestID: Int64) async throws -> String {
+            if numbers.isEmpty {
+                for row in try await store.legalRequests(includeClosed: true, limit: 1_000_000) { if let id = row.id { numbers[id] = row.number } }
+            }
+            return numbers[requestID] ?? "request \(requestID)"
+        }
         for row in pending {
             guard let id = row.id else { continue }
             var deadlines = [try JSONDecoder().decode(Deadline.self, from: Data(row.payload.utf8))]
@@ -435,10 +442,10 @@ public struct LegalDesk: Sendable {
                 switch event {
                 case .reminder(_, let before):
                     name = "reminder"
-                    line = "reminder: deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left"
+                    line = "reminder: \(try await number(row.requestID)) deadline \(id) (\(row.ruleID)) due \(row.dueAt), \(before / 3_600) h left"
                 case .missed:
                     name = "missed"
-                    line = "MISSED: deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated"
+                    line = "MISSED: \(try await number(row.requestID)) deadline \(id) (\(row.ruleID)) was due \(row.dueAt); escalated"
                 }
                 guard
                     try await store.updateLegalDeadline(
@@ -485,11 +492,17 @@ public struct LegalDesk: Sendable {
             LegalDeadlineRow(
                 requestID: 0, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try Self.json(deadline))
         }
-        _ = try await store.createLegalRequest(
-            LegalRequestRow(
-                number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: request.receivedAt,
-                updatedAt: time,
-                payload: try Self.json(request)), items: [], deadlines: deadlines, actor: user.actor)
+        do {
+            _ = try await store.createLegalRequest(
+                LegalRequestRow(
+                    number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: request.receivedAt,
+                    updatedAt: time, payload: try Self.json(request)), items: [], deadlines: deadlines, actor: user.actor)
+        } catch {
+            if (try? await store.legalRequest(number: number)) != nil {
+                throw LegalError("a request numbered \(number) was registered meanwhile; register again for the next number")
+            }
+            throw error
+        }
         return request
     }
 

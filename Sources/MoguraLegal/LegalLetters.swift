@@ -70,12 +70,18 @@ extension LegalDocumentRenderer {
     }
 
     func base(_ request: LegalRequest, issued: Timestamp) -> [String: Any] {
-        [
+        Self.present([
             "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
             "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)), "kind": request.kind.title.japanese,
             "requester": requesterName(request), "locations": request.locations ?? [], "rights": request.rights ?? "",
             "statement": request.statement ?? "", "reference": request.externalReference ?? "",
-        ]
+        ])
+    }
+
+    /// The context without empty texts: Mustache treats an empty string as true, so `{{#work}} in {{work}}{{/work}}`
+    /// would print " in " for a notice that names no work.
+    static func present(_ context: [String: Any]) -> [String: Any] {
+        context.filter { !(($0.value as? String)?.isEmpty ?? false) }
     }
 
     /// 補正のお願い: what is missing, and by when to send it (the request waits meanwhile).
@@ -136,14 +142,14 @@ extension LegalDocumentRenderer {
     }
 
     func english(_ request: LegalRequest, issued: Timestamp, zone: String) -> [String: Any] {
-        [
+        Self.present([
             "organization": organization, "contact": contact, "requestNumber": request.number,
             "issued": EnglishDate.long(EnglishDate.day(issued, zone: zone)),
             "received": EnglishDate.long(EnglishDate.day(request.receivedAt, zone: zone)),
             "requester": request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "the complainant",
             "locations": request.locations ?? [], "work": request.rights ?? "", "statement": request.statement ?? "",
             "reference": request.externalReference ?? "",
-        ]
+        ])
     }
 
     /// DMCA: to the subscriber, the material removed or disabled on a notice, and how to counter-notify.
@@ -156,12 +162,12 @@ extension LegalDocumentRenderer {
     /// DMCA: the counter-notice sent on to the complainant, with the window in which the material is restored
     /// unless they report a suit (10–14 US business days from receipt).
     public func dmcaCounterNoticeForward(
-        request: LegalRequest, complainant: String, earliest: Deadline, latest: Deadline, issued: Timestamp
-    ) throws
-        -> RenderedDocument
-    {
+        request: LegalRequest, complainant: String, noticeReference: String? = nil, earliest: Deadline, latest: Deadline, issued: Timestamp
+    ) throws -> RenderedDocument {
         var context = english(request, issued: issued, zone: "America/New_York")
         context["complainant"] = complainant
+        // "your notice (…)" names the complainant's notice, not the counter-notice.
+        context["reference"] = noticeReference.flatMap { $0.isEmpty ? nil : $0 }
         context["earliest"] = EnglishDate.long(earliest.lastDay)
         context["latest"] = EnglishDate.long(latest.lastDay)
         return try render(LegalLetter.dmcaCounterNoticeForward.templateID, context: context, requestNumber: request.number, recipient: "complainant")

@@ -79,7 +79,11 @@ public struct RetentionPurge: Sendable {
     /// replaced by customer ids, unless a hold of theirs is in force. Documents already sent stay (closure + 5 years).
     func reduceClosedRequests(olderThan days: Int, now: Timestamp, dryRun: Bool, summary: inout Summary) async throws {
         let cutoff = now.adding(seconds: -Int64(days) * 86_400)
-        let heldRequests = Set(try await store.legalHolds(requestID: nil).filter { $0.isActive(at: now) }.map(\.requestID))
+        // Held: a hold of the request itself, or any hold in force on one of its subscribers (another request's
+        // erasure prohibition or police preservation).
+        let active = try await store.legalHolds(requestID: nil).filter { $0.isActive(at: now) }
+        let heldRequests = Set(active.map(\.requestID))
+        let heldCustomers = Set(active.compactMap(\.customerID))
         for row in try await store.legalRequests(includeClosed: true, limit: 1_000_000) where row.updatedAt < cutoff {
             guard let id = row.id else { continue }
             let request = try JSONDecoder().decode(LegalRequest.self, from: Data(row.payload.utf8))
@@ -87,7 +91,9 @@ public struct RetentionPurge: Sendable {
             let subjects = try await store.legalSubjectCustomers(requestID: id)
             let named = request.subscriberNames.contains { $0.key != $0.value }
             guard named || !subjects.isEmpty else { continue }
-            if heldRequests.contains(id) {
+            if heldRequests.contains(id) || request.subscriberNames.keys.contains(where: heldCustomers.contains)
+                || subjects.contains(where: heldCustomers.contains)
+            {
                 summary.requestsHeld += 1
                 continue
             }

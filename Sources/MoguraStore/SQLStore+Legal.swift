@@ -217,22 +217,24 @@ extension SQLStore {
 
     /// Starts a deadline for a stored request.
     public func addLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp) async throws -> Int64 {
-        try await transaction { database in
-            let inserted = try await self.rows(
-                database,
-                """
-                INSERT INTO legal_deadlines (request_id, rule_id, due_at, status, payload)
-                VALUES (\(bind: deadline.requestID), \(bind: deadline.ruleID), \(bind: deadline.dueAt.microseconds), \(bind: deadline.status),
-                        \(bind: deadline.payload))
-                RETURNING id
-                """)
-            let id = try inserted.first?.int64("id") ?? 0
-            _ = try await self.appendAudit(
-                AuditDraft(
-                    at: time, actor: actor, action: "legal.deadline.start", objectType: "legal_deadline", objectID: String(id),
-                    details: JSONText.encode(["rule": deadline.ruleID, "due": deadline.dueAt.description])), in: database)
-            return id
-        }
+        try await transaction { database in try await self.insertLegalDeadline(deadline, actor: actor, at: time, in: database) }
+    }
+
+    func insertLegalDeadline(_ deadline: LegalDeadlineRow, actor: String, at time: Timestamp, in database: any SQLDatabase) async throws -> Int64 {
+        let inserted = try await rows(
+            database,
+            """
+            INSERT INTO legal_deadlines (request_id, rule_id, due_at, status, payload)
+            VALUES (\(bind: deadline.requestID), \(bind: deadline.ruleID), \(bind: deadline.dueAt.microseconds), \(bind: deadline.status),
+                    \(bind: deadline.payload))
+            RETURNING id
+            """)
+        let id = try inserted.first?.int64("id") ?? 0
+        _ = try await appendAudit(
+            AuditDraft(
+                at: time, actor: actor, action: "legal.deadline.start", objectType: "legal_deadline", objectID: String(id),
+                details: JSONText.encode(["rule": deadline.ruleID, "due": deadline.dueAt.description])), in: database)
+        return id
     }
 
     /// Pending deadlines due before `time` (for the watch), soonest first.
@@ -268,40 +270,54 @@ extension SQLStore {
         -> Bool
     {
         try await transaction { database in
-            let updated = try await self.rows(
-                database,
-                """
-                UPDATE legal_deadlines SET status = \(bind: status), payload = \(bind: payload)
-                WHERE id = \(bind: id) AND status = 'pending' RETURNING id
-                """)
-            guard !updated.isEmpty else { return false }
-            _ = try await self.appendAudit(
-                AuditDraft(at: time, actor: actor, action: "legal.deadline.\(event)", objectType: "legal_deadline", objectID: String(id)),
-                in: database)
-            return true
+            try await self.changeLegalDeadline(id, status: status, payload: payload, event: event, actor: actor, at: time, in: database)
         }
+    }
+
+    func changeLegalDeadline(
+        _ id: Int64, status: String, payload: String, event: String, actor: String, at time: Timestamp, in database: any SQLDatabase
+    ) async throws -> Bool {
+        let updated = try await rows(
+            database,
+            """
+            UPDATE legal_deadlines SET status = \(bind: status), payload = \(bind: payload)
+            WHERE id = \(bind: id) AND status = 'pending' RETURNING id
+            """)
+        guard !updated.isEmpty else { return false }
+        _ = try await appendAudit(
+            AuditDraft(at: time, actor: actor, action: "legal.deadline.\(event)", objectType: "legal_deadline", objectID: String(id)), in: database)
+        return true
     }
 
     /// Keeps a rendered document.
     public func saveLegalDocument(
         requestID: Int64, templateID: String, version: String, recipient: String, sha256: String, payload: String, actor: String, at time: Timestamp
     ) async throws -> Int64 {
-        try await transaction { database in
-            let inserted = try await self.rows(
-                database,
-                """
-                INSERT INTO legal_documents (request_id, template_id, template_version, recipient, sha256, created_at, created_by, payload)
-                VALUES (\(bind: requestID), \(bind: templateID), \(bind: version), \(bind: recipient), \(bind: sha256), \(bind: time.microseconds),
-                        \(bind: actor), \(bind: payload))
-                RETURNING id
-                """)
-            let id = try inserted.first?.int64("id") ?? 0
-            _ = try await self.appendAudit(
-                AuditDraft(
-                    at: time, actor: actor, action: "legal.document.render", objectType: "legal_document", objectID: String(id),
-                    details: JSONText.encode(["template": "\(templateID)@\(version)", "sha256": sha256, "recipient": recipient])), in: database)
-            return id
+        let document = LegalDocumentRow(templateID: templateID, version: version, recipient: recipient, sha256: sha256, payload: payload)
+        return try await transaction { database in
+            try await self.insertLegalDocument(document, requestID: requestID, actor: actor, at: time, in: database)
         }
+    }
+
+    func insertLegalDocument(
+        _ document: LegalDocumentRow, requestID: Int64, actor: String, at time: Timestamp, in database: any SQLDatabase
+    ) async throws -> Int64 {
+        let inserted = try await rows(
+            database,
+            """
+            INSERT INTO legal_documents (request_id, template_id, template_version, recipient, sha256, created_at, created_by, payload)
+            VALUES (\(bind: requestID), \(bind: document.templateID), \(bind: document.version), \(bind: document.recipient),
+                    \(bind: document.sha256), \(bind: time.microseconds), \(bind: actor), \(bind: document.payload))
+            RETURNING id
+            """)
+        let id = try inserted.first?.int64("id") ?? 0
+        _ = try await appendAudit(
+            AuditDraft(
+                at: time, actor: actor, action: "legal.document.render", objectType: "legal_document", objectID: String(id),
+                details: JSONText.encode([
+                    "template": "\(document.templateID)@\(document.version)", "sha256": document.sha256, "recipient": document.recipient,
+                ])), in: database)
+        return id
     }
 
     /// A request's documents: (id, template, version, recipient, sha256, payload).
@@ -472,12 +488,66 @@ public protocol LegalRecordStore: Sendable {
     func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws
     func legalHolds(requestID: Int64?) async throws -> [LegalHoldRow]
     func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int
+    func applyLegalStep(_ step: LegalStep, actor: String, at time: Timestamp) async throws -> Bool
     func purgeCandidates(receivedBefore cutoff: Timestamp, after cursor: (Timestamp, String)?, limit: Int) async throws -> [PurgeCandidate]
     func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
 }
 
 extension SQLStore: LegalRecordStore {}
+
+/// A document to keep, as rendered.
+public struct LegalDocumentRow: Hashable, Sendable {
+    public var templateID: String
+    public var version: String
+    public var recipient: String
+    public var sha256: String
+    public var payload: String
+
+    public init(templateID: String, version: String, recipient: String, sha256: String, payload: String) {
+        self.templateID = templateID
+        self.version = version
+        self.recipient = recipient
+        self.sha256 = sha256
+        self.payload = payload
+    }
+}
+
+/// One step of a request, written in one transaction (``SQLStore/applyLegalStep(_:actor:at:)``).
+public struct LegalStep: Sendable {
+    /// What happens to the request's holds.
+    public enum Holds: Sendable, Equatable {
+        case keep
+        /// Released now (a preservation ends).
+        case release
+        /// Open-ended holds of basis `internal` end at this time (the request has closed).
+        case expireOpen(at: Timestamp)
+        /// Holds with an expiry run at least until this time (a preservation is extended).
+        case extend(until: Timestamp)
+    }
+
+    public var requestID: Int64
+    public var number: String
+    public var from: String
+    public var to: String
+    public var expectedPayload: String
+    public var payload: String
+    /// Pending deadlines the step ends: id, new status (met, waived), new payload.
+    public var endDeadlines: [(id: Int64, status: String, payload: String)] = []
+    public var startDeadlines: [LegalDeadlineRow] = []
+    public var holds: Holds = .keep
+    public var documents: [LegalDocumentRow] = []
+    public var note: String?
+
+    public init(requestID: Int64, number: String, from: String, to: String, expectedPayload: String, payload: String) {
+        self.requestID = requestID
+        self.number = number
+        self.from = from
+        self.to = to
+        self.expectedPayload = expectedPayload
+        self.payload = payload
+    }
+}
 
 /// A preservation hold as stored: what it covers (a subscriber, an indicator, log sources, a time window) and for
 /// how long.
@@ -531,13 +601,27 @@ public struct LegalHoldRow: Hashable, Sendable {
         (self.customerID == nil || self.customerID == customerID) && windowFrom <= time && time <= windowTo
     }
 
-    /// Whether the hold covers a stored report: its time in the window, and the hold's customer among the report's
-    /// cases' customers and its indicator among the report's indicators, where the hold names them.
+    /// Whether the hold covers a stored report: its time in the window, and — where the hold names them — the
+    /// hold's customer among the report's cases' customers (or, without a customer, its service among their
+    /// subjects), and its indicator among the report's indicators (an address also matches that address with a
+    /// port).
     public func covers(_ candidate: PurgeCandidate) -> Bool {
         guard windowFrom <= candidate.newest && candidate.newest <= windowTo else { return false }
         if let customerID, !candidate.customerIDs.contains(customerID) { return false }
-        if let indicator, !candidate.indicators.contains(indicator) { return false }
+        // A service narrows a hold without a subscriber; with one, the subscriber's data is held whatever the service.
+        if let serviceID, customerID == nil, !candidate.serviceIDs.contains(serviceID) { return false }
+        if let indicator, !candidate.indicators.contains(where: { Self.matches(indicator, $0) }) { return false }
         return true
+    }
+
+    /// Whether a held indicator matches one a report names: the same, or `ip:X` against `ip_port:X:port` /
+    /// `ip_port:[X]:port`.
+    static func matches(_ held: String, _ named: String) -> Bool {
+        if held == named { return true }
+        guard held.hasPrefix("ip:"), named.hasPrefix("ip_port:") else { return false }
+        let address = held.dropFirst(3)
+        let value = named.dropFirst(8)
+        return value.hasPrefix(address + ":") || value.hasPrefix("[" + address + "]:")
     }
 }
 
@@ -550,12 +634,15 @@ public struct PurgeCandidate: Hashable, Sendable {
     public var customerIDs: [String]
     /// The indicators its reports name, as `kind:value`.
     public var indicators: [String] = []
+    /// The services its reports' cases are about.
+    public var serviceIDs: [String] = []
 
-    public init(hash: ContentHash, newest: Timestamp, customerIDs: [String], indicators: [String] = []) {
+    public init(hash: ContentHash, newest: Timestamp, customerIDs: [String], indicators: [String] = [], serviceIDs: [String] = []) {
         self.hash = hash
         self.newest = newest
         self.customerIDs = customerIDs
         self.indicators = indicators
+        self.serviceIDs = serviceIDs
     }
 }
 
@@ -612,20 +699,93 @@ extension SQLStore {
     /// Releases a request's holds, audited as `legal.hold.release`.
     /// - Returns: how many were released.
     public func releaseLegalHolds(requestID: Int64, actor: String, at time: Timestamp) async throws -> Int {
+        try await transaction { database in try await self.endLegalHolds(requestID: requestID, actor: actor, at: time, in: database) }
+    }
+
+    func endLegalHolds(requestID: Int64, actor: String, at time: Timestamp, in database: any SQLDatabase) async throws -> Int {
+        let released = try await rows(
+            database,
+            """
+            UPDATE legal_holds SET released_at = \(bind: time.microseconds), released_by = \(bind: actor)
+            WHERE request_id = \(bind: requestID) AND released_at IS NULL RETURNING id
+            """)
+        if !released.isEmpty {
+            _ = try await appendAudit(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.hold.release", objectType: "legal_request", objectID: String(requestID),
+                    details: JSONText.encode(["holds": String(released.count)])), in: database)
+        }
+        return released.count
+    }
+
+    /// One step of a request, all or nothing: the move (if nobody changed the request meanwhile), the deadlines it
+    /// ends and starts, what happens to its holds, the documents it sends, and a note — each audited.
+    /// - Returns: false when the request changed meanwhile (nothing is written).
+    public func applyLegalStep(_ step: LegalStep, actor: String, at time: Timestamp) async throws -> Bool {
         try await transaction { database in
-            let released = try await self.rows(
+            let updated = try await self.rows(
                 database,
                 """
-                UPDATE legal_holds SET released_at = \(bind: time.microseconds), released_by = \(bind: actor)
-                WHERE request_id = \(bind: requestID) AND released_at IS NULL RETURNING id
+                UPDATE legal_requests SET state = \(bind: step.to), payload = \(bind: step.payload), updated_at = \(bind: time.microseconds)
+                WHERE id = \(bind: step.requestID) AND state = \(bind: step.from) AND payload = \(bind: step.expectedPayload) RETURNING id
                 """)
-            if !released.isEmpty {
+            guard !updated.isEmpty else { return false }
+            if step.from != step.to {
                 _ = try await self.appendAudit(
                     AuditDraft(
-                        at: time, actor: actor, action: "legal.hold.release", objectType: "legal_request", objectID: String(requestID),
-                        details: JSONText.encode(["holds": String(released.count)])), in: database)
+                        at: time, actor: actor, action: "legal.request.move", objectType: "legal_request", objectID: step.number,
+                        details: JSONText.encode(["from": step.from, "to": step.to])), in: database)
             }
-            return released.count
+            for ended in step.endDeadlines {
+                _ = try await self.changeLegalDeadline(
+                    ended.id, status: ended.status, payload: ended.payload, event: ended.status, actor: actor, at: time, in: database)
+            }
+            for deadline in step.startDeadlines {
+                var started = deadline
+                started.requestID = step.requestID
+                _ = try await self.insertLegalDeadline(started, actor: actor, at: time, in: database)
+            }
+            switch step.holds {
+            case .keep: break
+            case .release: _ = try await self.endLegalHolds(requestID: step.requestID, actor: actor, at: time, in: database)
+            case .expireOpen(let at):
+                let expiring = try await self.rows(
+                    database,
+                    """
+                    UPDATE legal_holds SET expires_at = \(bind: at.microseconds)
+                    WHERE request_id = \(bind: step.requestID) AND released_at IS NULL AND expires_at IS NULL AND basis = 'internal' RETURNING id
+                    """)
+                if !expiring.isEmpty {
+                    _ = try await self.appendAudit(
+                        AuditDraft(
+                            at: time, actor: actor, action: "legal.hold.expire", objectType: "legal_request", objectID: step.number,
+                            details: JSONText.encode(["holds": String(expiring.count), "expires": at.description])), in: database)
+                }
+            case .extend(let until):
+                let extended = try await self.rows(
+                    database,
+                    """
+                    UPDATE legal_holds SET expires_at = \(bind: until.microseconds)
+                    WHERE request_id = \(bind: step.requestID) AND released_at IS NULL AND expires_at IS NOT NULL
+                          AND expires_at < \(bind: until.microseconds) RETURNING id
+                    """)
+                if !extended.isEmpty {
+                    _ = try await self.appendAudit(
+                        AuditDraft(
+                            at: time, actor: actor, action: "legal.hold.extend", objectType: "legal_request", objectID: step.number,
+                            details: JSONText.encode(["holds": String(extended.count), "expires": until.description])), in: database)
+                }
+            }
+            for document in step.documents {
+                _ = try await self.insertLegalDocument(document, requestID: step.requestID, actor: actor, at: time, in: database)
+            }
+            if let note = step.note, !note.isEmpty {
+                _ = try await self.appendAudit(
+                    AuditDraft(
+                        at: time, actor: actor, action: "legal.request.note", objectType: "legal_request", objectID: step.number,
+                        details: JSONText.encode(["state": step.to, "note": note])), in: database)
+            }
+            return true
         }
     }
 
@@ -653,13 +813,14 @@ extension SQLStore {
             var candidates: [PurgeCandidate] = []
             for row in rows {
                 guard let hash = ContentHash(hex: try row.string("hash")) else { continue }
-                let customers = try await self.rows(
+                let cases = try await self.rows(
                     database,
                     """
-                    SELECT DISTINCT c.customer_id FROM reports r JOIN cases c ON c.id = r.case_id
-                    WHERE r.raw_sha256 = \(bind: hash.hex) AND c.customer_id IS NOT NULL
-                    """
-                ).map { try $0.string("customer_id") }
+                    SELECT DISTINCT c.customer_id, c.subject_kind, c.subject_key FROM reports r JOIN cases c ON c.id = r.case_id
+                    WHERE r.raw_sha256 = \(bind: hash.hex)
+                    """)
+                let customers = Set(try cases.compactMap { try $0.optionalString("customer_id") })
+                let services = Set(try cases.filter { try $0.string("subject_kind") == "service" }.map { try $0.string("subject_key") })
                 let indicators = try await self.rows(
                     database,
                     """
@@ -670,7 +831,7 @@ extension SQLStore {
                 candidates.append(
                     PurgeCandidate(
                         hash: hash, newest: Timestamp(microseconds: try row.int64("newest")), customerIDs: customers.sorted(),
-                        indicators: indicators.sorted()))
+                        indicators: indicators.sorted(), serviceIDs: services.sorted()))
             }
             return candidates
         }

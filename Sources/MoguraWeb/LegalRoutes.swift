@@ -84,7 +84,10 @@ extension WebServer {
     }
 
     func legalCreate(context: WebContext) async throws -> Response {
-        guard let legal, let user = context.staff else { return notFound(context) }
+        guard let legal, let user = context.staff, LegalCapability.prepare.allowed(for: user) else {
+            if let user = context.staff { try await auditDenied(user, "new") }
+            return notFound(context)
+        }
         guard let form = context.form else { return refusedForm(context) }
         let t = context.language.t
         do {
@@ -485,6 +488,12 @@ extension WebServer {
     }
 
     func apiLegalCreate(request: Request, context: WebContext) async throws -> Response {
+        // Who may not register hears nothing about the body (404, or 403 for a token without the scope).
+        if let user = context.staff, !LegalCapability.prepare.allowed(for: user) {
+            guard context.scopes.contains(.casesWrite) else { return Self.jsonError("this token lacks the scope cases:write", status: .forbidden) }
+            try await auditDenied(user, "create")
+            return Self.jsonError("not found", status: .notFound)
+        }
         guard let create = try await body(CreateBody.self, request) else {
             return Self.jsonError("expected {\"kind\": …, \"items\": [{\"label\": …, \"class\": …}]}", status: .badRequest)
         }

@@ -252,7 +252,8 @@ extension LegalCommand {
         func run() async throws {
             let start = try Create.time(from)
             let end = try Create.time(to).adding(seconds: (try? CivilDate(to)) != nil ? 86_400 - 1 : 0)
-            let expires = try until.map(Create.time)
+            // A day alone means through its end, as for --to.
+            let expires = try until.map { try Create.time($0).adding(seconds: (try? CivilDate($0)) != nil ? 86_400 : 0) }
             try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
                 let user = try await LegalCommand.staff(login, in: database)
                 do {

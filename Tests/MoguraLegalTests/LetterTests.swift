@@ -110,6 +110,21 @@ struct LetterTests {
         }
     }
 
+    /// Optional texts left empty print nothing around them (Mustache treats an empty string as true).
+    @Test func emptyOptionalTextsLeaveNoStrayWords() throws {
+        let renderer = LegalDocumentRenderer(organization: "Example Hosting", contact: "abuse@example.net")
+        let issued = try Timestamp(rfc3339: "2026-12-01T10:00:00Z")
+        let removal = try renderer.dmcaRemoval(
+            request: LegalRequest(number: "LR-2026-000400", kind: .dmcaNotice, receivedAt: issued), subscriber: "J. Doe", issued: issued)
+        #expect(removal.html.contains("infringes copyright:") && !removal.html.contains("copyright in"))
+        let reasons = try renderer.dsa(
+            .dsaStatementOfReasons, request: LegalRequest(number: "LR-2026-000401", kind: .dsaNotice, receivedAt: issued), recipient: "R",
+            actioned: false, grounds: "Not illegal", automated: false, issued: issued)
+        #expect(reasons.html.contains("under Article 16.</dd>") && !reasons.html.contains("stating"))
+        #expect(reasons.html.contains("No restriction has been applied.") && !reasons.html.contains("removed or disabled"))
+        #expect(!reasons.variables.contains("\"statement\""), "the kept variables hold what was used")
+    }
+
     @Test(arguments: TestStores.engines)
     func englishLettersForDMCAAndDSA(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in
@@ -141,6 +156,8 @@ struct LetterTests {
             let forward = try #require(
                 try await desk.letter(.dmcaCounterNoticeForward, number: "LR-2026-000301", user: Self.agent, at: counterAt).first)
             #expect(forward.html.contains("Dear Example Studios LLC,"), "the complainant is the parent notice's agent")
+            #expect(forward.html.contains("removed on your notice (DMCA-7781):"), "the complainant's own notice is named")
+            #expect(removal.html.contains("infringes copyright in the film &quot;Example&quot;:"))
             #expect(forward.html.contains("not earlier than December 7, 2026 and not later than December 11, 2026"))
             #expect(try await desk.request("LR-2026-000301", user: Self.lead).request.state == "complainant-notified")
             #expect(try await desk.deadlines("LR-2026-000301", user: Self.lead).map(\.rule.id) == ["us.dmca.restore.latest"])

@@ -42,16 +42,23 @@ struct WorkflowStoreTests {
             _ = try await desk.createRequest(
                 number: "LR-2026-000102", kind: .takedownRequest, externalReference: nil, parties: [], items: [],
                 details: LegalRequestDetails(rights: "著作権"), user: Self.agent, at: asked)
-            for state in ["screening", "assessing", "inquiring-sender"] {
-                try await desk.move("LR-2026-000102", to: state, user: Self.agent, at: asked)
-            }
+            try await desk.move("LR-2026-000102", to: "screening", user: Self.agent, at: asked)
+            // A correction request on a takedown keeps its state; its 14 days run until the next move.
+            _ = try await desk.letter(
+                .correction, number: "LR-2026-000102", options: LetterOptions(missing: ["情報の所在（URL）"]), user: Self.agent, at: asked)
+            #expect(try await pending(desk, "LR-2026-000102").map(\.rule.id) == ["jp.correction.reply"])
+            for state in ["assessing", "inquiring-sender"] { try await desk.move("LR-2026-000102", to: state, user: Self.agent, at: asked) }
+            #expect(
+                try await desk.deadlines("LR-2026-000102", user: Self.lead).filter { $0.rule.id == "jp.correction.reply" }.map(\.status) == [.met])
             #expect(try await pending(desk, "LR-2026-000102").first?.lastDay.description == "2027-01-04")
             // Nobody moves it on: the watch escalates the missed inquiry once.
             let late = try jst("2027-01-06T09:00:00")
             let first = try await desk.watchDeadlines(now: late)
             let second = try await desk.watchDeadlines(now: late)
             #expect(first.events.filter { $0.hasPrefix("MISSED") }.count == 1 && !second.events.contains { $0.hasPrefix("MISSED") })
-            #expect(try await desk.deadlines("LR-2026-000102", user: Self.lead).map(\.status) == [.missed])
+            #expect(
+                try await desk.deadlines("LR-2026-000102", user: Self.lead).filter { $0.rule.id == "jp.takedown.inquiry" }.map(\.status) == [.missed])
+            #expect(first.events.contains { $0.hasPrefix("MISSED: LR-2026-000102 ") }, "\(first.events)")
             await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000102", to: "acting", user: Self.agent, at: late) }
         }
     }
@@ -192,19 +199,25 @@ struct WorkflowStoreTests {
             #expect(hold.indicator == "ip:203.0.113.7")
 
             var hashes: [String: ContentHash] = [:]
-            for (name, address) in [("held", "203.0.113.7"), ("other", "203.0.113.8")] {
+            for (name, indicator) in [
+                ("held", Indicator.ip(try IPAddress("203.0.113.7"))), ("other", .ip(try IPAddress("203.0.113.8"))),
+                ("port", .ipPort(try IPAddress("203.0.113.7"), port: 443)), ("near", .ipPort(try IPAddress("203.0.113.70"), port: 443)),
+            ] {
+                let address = indicator.value
                 let report = Report(
                     receivedAt: received.adding(seconds: -86_400), channel: .mail, category: .malware, subject: "attack from \(address)",
-                    indicators: [.ip(try IPAddress(address))], source: "test")
+                    indicators: [indicator], source: "test")
                 let stored = try await store.insertReports([report], raw: Array("attack from \(address)".utf8), actor: "test")
                 hashes[name] = stored[0].report.rawHash
             }
             let purge = RetentionPurge(store: store, reportRetentionDays: 180)
             let later = received.adding(seconds: 200 * 86_400)
             let summary = try await purge.run(now: later)
-            #expect(summary.examined == 2 && summary.purged == 1 && summary.held == 1)
+            #expect(summary.examined == 4 && summary.purged == 2 && summary.held == 2)
             #expect(LegalDeskStoreTests.present(try await store.blob(hashes["held"]!)))
+            #expect(LegalDeskStoreTests.present(try await store.blob(hashes["port"]!)), "the address with a port is held too")
             #expect(!LegalDeskStoreTests.present(try await store.blob(hashes["other"]!)))
+            #expect(!LegalDeskStoreTests.present(try await store.blob(hashes["near"]!)))
 
             // Log systems read what to keep: the network operator may, a terms-of-service agent may not.
             let exported = try await desk.holdsInForce(user: LegalDeskStoreTests.operatorUser, at: later)
@@ -214,7 +227,7 @@ struct WorkflowStoreTests {
             for state in ["verifying", "hold-active"] { try await desk.move("LR-2026-000140", to: state, user: Self.agent, at: received) }
             try await desk.move("LR-2026-000140", to: "released", user: Self.lead, at: later)
             #expect(try await desk.holdsInForce(user: Self.lead, at: later.adding(seconds: 1)).isEmpty)
-            #expect(try await purge.run(now: later.adding(seconds: 60)).purged == 1)
+            #expect(try await purge.run(now: later.adding(seconds: 60)).purged == 2)
         }
     }
 
@@ -240,12 +253,22 @@ struct WorkflowStoreTests {
             for state in ["answering", "closed"] { try await desk.move("LR-2026-000150", to: state, user: Self.lead, at: fixture.now) }
             // Closed, but less than a year ago: kept.
             #expect(try await purge.run(now: fixture.now.adding(seconds: 300 * 86_400)).requestsReduced == 0)
-            // Closed a year ago, but the import's holds are in force: kept, and counted as held.
+            // Closing gave the import's open-ended holds 90 more days.
+            let holds = try await store.legalHolds(requestID: id)
+            #expect(!holds.isEmpty && holds.allSatisfy { $0.expiresAt == fixture.now.adding(seconds: 90 * 86_400) && $0.releasedAt == nil })
+            // Closed a year ago, but another request's hold in force names one of its subscribers: kept, counted as held.
+            _ = try await desk.createRequest(
+                number: "LR-2026-000151", kind: .erasureProhibitionOrder, externalReference: "令和8年(発チ)第30001号", parties: [], items: [],
+                user: Self.agent, at: fixture.now)
+            try await desk.move("LR-2026-000151", to: "hold-active", user: Self.agent, at: fixture.now)
+            try await desk.applyHold(
+                "LR-2026-000151", basis: "erasure-prohibition-order", customerID: subscriber.customerID, indicator: nil, sources: ["reports"],
+                from: subscriber.holdFrom, to: subscriber.holdTo, expires: nil, user: Self.agent, at: fixture.now)
             let later = fixture.now.adding(seconds: 400 * 86_400)
             let held = try await purge.run(now: later)
             #expect(held.requestsReduced == 0 && held.requestsHeld == 1)
             #expect(try await store.legalSubject(requestID: id, customerID: subscriber.customerID) != nil)
-            _ = try await desk.releaseHolds("LR-2026-000150", user: Self.lead, at: later)
+            try await desk.move("LR-2026-000151", to: "released", user: Self.lead, at: later)
             let dry = try await purge.run(now: later, dryRun: true)
             #expect(dry.requestsReduced == 1)
             #expect(try await store.legalSubject(requestID: id, customerID: subscriber.customerID) != nil, "a dry run deletes nothing")
@@ -274,8 +297,16 @@ struct WorkflowStoreTests {
             for state in ["screening", "hold-active"] { try await desk.move("LR-2026-000160", to: state, user: Self.agent, at: start) }
             // Three months from 11-30 ends 02-28 (no 30th in February), not moved past closed days.
             #expect(try await pending(desk, "LR-2026-000160").map(\.lastDay.description) == ["2027-02-28"])
+            let voluntaryID = try #require(try await store.legalRequest(number: "LR-2026-000160")?.id)
+            try await desk.applyHold(
+                "LR-2026-000160", basis: "voluntary", customerID: "c-5", indicator: nil, sources: ["mail-logs"], from: start.adding(seconds: -86_400),
+                to: start, expires: try jst("2027-03-01T00:00:00"), user: Self.agent, at: start)
             try await desk.move("LR-2026-000160", to: "extended", user: Self.agent, at: try jst("2027-02-20T10:00:00"))
             #expect(try await pending(desk, "LR-2026-000160").map(\.lastDay.description) == ["2027-05-20"])
+            // The extension carries the hold's expiry to the new end; withdrawing a running preservation is a lead's.
+            let newEnd = try await pending(desk, "LR-2026-000160").first?.dueAt
+            #expect(try await store.legalHolds(requestID: voluntaryID).first?.expiresAt == newEnd)
+            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000160", to: "withdrawn", user: Self.agent, at: start) }
 
             _ = try await desk.createRequest(
                 number: "LR-2026-000161", kind: .disclosureOrder, externalReference: "令和8年(発チ)第20001号",
@@ -290,7 +321,9 @@ struct WorkflowStoreTests {
                 from: start.adding(seconds: -86_400), to: start, expires: nil, user: Self.agent, at: start)
             await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000162", to: "released", user: Self.agent, at: start) }
             try await desk.move("LR-2026-000162", to: "released", user: Self.lead, at: start.adding(seconds: 3_600))
-            #expect(try await desk.holdsInForce(user: Self.lead, at: start.adding(seconds: 7_200)).isEmpty)
+            let orderID = try #require(try await store.legalRequest(number: "LR-2026-000162")?.id)
+            #expect(try await store.legalHolds(requestID: orderID).allSatisfy { $0.releasedAt != nil })
+            #expect(try await desk.holdsInForce(user: Self.lead, at: start.adding(seconds: 7_200)).map(\.customer) == ["c-5"])
             _ = try await desk.createRequest(
                 number: "LR-2026-000163", kind: .provisionOrder, externalReference: nil, parties: [], items: [],
                 details: LegalRequestDetails(parentNumber: "LR-2026-000161"), user: Self.agent, at: start)
@@ -305,7 +338,9 @@ struct WorkflowStoreTests {
             for state in ["verifying", "scoping", "awaiting-approval"] {
                 try await desk.move("LR-2026-000164", to: state, user: Self.agent, at: start)
             }
-            await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000164", to: "answered", user: Self.agent, at: start) }
+            for state in ["answered", "declined", "withdrawn"] {
+                await #expect(throws: LegalError.self, "\(state)") { try await desk.move("LR-2026-000164", to: state, user: Self.agent, at: start) }
+            }
             try await desk.move("LR-2026-000164", to: "answered", user: Self.lead, at: start)
             try await desk.move("LR-2026-000164", to: "closed", user: Self.agent, at: start)
             await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000164", to: "withdrawn", user: Self.agent, at: start) }

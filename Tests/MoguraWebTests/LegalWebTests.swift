@@ -81,6 +81,7 @@ struct LegalWebTests {
             let lead = try await fixture.client(as: "lead")
             let agentCSRF = try #require(WebClient.csrf(in: try await agent.get("/queue").body))
             #expect(try await agent.post("/legal/new", form: [("csrf", agentCSRF), ("kind", "takedown-request")]).status == 404)
+            #expect(try await agent.post("/legal/new", form: [("csrf", agentCSRF), ("kind", "nonsense")]).status == 404, "no hint about the form")
             #expect(try await agent.post("/legal/LR-2026-000001/state", form: [("csrf", agentCSRF), ("state", "answering")]).status == 404)
 
             let list = try await lead.get("/legal/")
@@ -196,6 +197,7 @@ struct LegalWebTests {
             )
             #expect(created.status == 200, "\(created.body)")
             #expect(try await post("/api/v1/legal/requests", as: "agent", #"{"kind":"police-inquiry"}"#).status == 404)
+            #expect(try await post("/api/v1/legal/requests", as: "agent", #"{"kind":"x"}"#).status == 404, "no hint about the body")
             let items = "/api/v1/legal/requests/LR-2026-000777/items"
             // Without a warrant: refused for the lead, whoever asks; an admin and a ToS agent get 404.
             let refused = try await post("\(items)/1/answer", as: "lead", #"{"answer":"2026-11-01 10:00 203.0.113.9"}"#)
@@ -210,6 +212,16 @@ struct LegalWebTests {
             #expect(try await post("/api/v1/legal/requests/LR-2026-000777/warrant", as: "clerk", warrant).status == 409)
             #expect(try await post("/api/v1/legal/requests/LR-2026-000777/warrant", as: "lead", warrant).status == 200)
             #expect(try await post("\(items)/1/answer", as: "lead", #"{"answer":"別紙のとおり"}"#).status == 200)
+            // Moving it: the legal agent takes it to approval; answering or declining it is a lead's.
+            let state = "/api/v1/legal/requests/LR-2026-000777/state"
+            for next in ["verifying", "scoping", "awaiting-approval"] {
+                #expect(try await post(state, as: "clerk", "{\"state\":\"\(next)\"}").status == 200, "\(next)")
+            }
+            let leadOnly = try await post(state, as: "clerk", #"{"state":"answered"}"#)
+            #expect(leadOnly.status == 409 && leadOnly.body.contains("only a legal lead"), "\(leadOnly.body)")
+            #expect(try await post(state, as: "clerk", #"{"state":"declined"}"#).status == 409)
+            #expect(try await post(state, as: "agent", #"{"state":"answered"}"#).status == 404)
+            #expect(try await post(state, as: "lead", #"{"state":"answered","note":"回答書発送"}"#).status == 200)
             let events = try await fixture.store.auditEvents(after: 0, limit: 10_000)
             #expect(events.contains { $0.action == "legal.police.refused" && $0.actor == "user:lead" })
             #expect(events.filter { $0.action == "legal.police.answer" }.count == 2)
