@@ -15,12 +15,15 @@ public struct LegalRequestDetails: Sendable {
     public var statement: String?
     public var electionCase = false
     public var requesterShownAs: String?
+    /// Terms-of-service cases the request concerns (the link never runs a playbook).
+    public var linkedCaseIDs: [Int64] = []
 
     public init(
         receivedAt: Timestamp? = nil, channel: String = "post", parentNumber: String? = nil, claimant: String? = nil, rights: String? = nil,
         requestedItems: [String] = [], locations: [String] = [], statement: String? = nil, electionCase: Bool = false,
-        requesterShownAs: String? = nil
+        requesterShownAs: String? = nil, linkedCaseIDs: [Int64] = []
     ) {
+        self.linkedCaseIDs = linkedCaseIDs
         self.receivedAt = receivedAt
         self.channel = channel
         self.parentNumber = parentNumber
@@ -115,6 +118,23 @@ extension LegalDesk {
     static func row(_ deadline: Deadline, requestID: Int64 = 0) throws -> LegalDeadlineRow {
         LegalDeadlineRow(
             requestID: requestID, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try json(deadline))
+    }
+
+    /// Links a terms-of-service case to a request, audited with a note; the link shows on the request and never runs
+    /// a playbook or moves the case.
+    /// - Throws: `LegalError` when there is no such case.
+    public func linkCase(_ number: String, caseID: Int64, user: StaffUser, at time: Timestamp) async throws {
+        try await require(.prepare, user, number)
+        let (id, request) = try await self.request(number, user: user)
+        guard try await store.case(caseID) != nil else { throw LegalError("there is no case \(caseID)") }
+        guard !request.linkedCaseIDs.contains(caseID) else { return }
+        var changed = request
+        changed.linkedCaseIDs.append(caseID)
+        var step = LegalStep(
+            requestID: id, number: number, from: request.state, to: request.state, expectedPayload: try Self.json(request),
+            payload: try Self.json(changed))
+        step.note = "linked case \(caseID)"
+        try await apply(step, user: user, at: time)
     }
 
     /// A request's deadlines as stored, soonest first.

@@ -478,9 +478,10 @@ public struct LegalDesk: Sendable {
         if let parent = details.parentNumber, try await store.legalRequest(number: parent) == nil {
             throw LegalError("there is no request numbered \(parent) to branch from")
         }
+        for caseID in details.linkedCaseIDs where try await store.case(caseID) == nil { throw LegalError("there is no case \(caseID)") }
         var request = LegalRequest(
             number: number, kind: kind, receivedAt: details.receivedAt ?? time, channel: details.channel, externalReference: externalReference,
-            parties: parties, parentNumber: details.parentNumber, claimant: details.claimant)
+            parties: parties, parentNumber: details.parentNumber, linkedCaseIDs: details.linkedCaseIDs, claimant: details.claimant)
         request.inquiryItems = items
         request.rights = details.rights
         request.requestedItems = details.requestedItems

@@ -492,6 +492,7 @@ public protocol LegalRecordStore: Sendable {
     func purgeCandidates(receivedBefore cutoff: Timestamp, after cursor: (Timestamp, String)?, limit: Int) async throws -> [PurgeCandidate]
     func tombstoneBlob(_ hash: ContentHash, reason: String, actor: String) async throws
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEvent
+    func `case`(_ id: Int64) async throws -> Case?
 }
 
 extension SQLStore: LegalRecordStore {}

@@ -151,6 +151,8 @@ extension WebServer {
         let documentRows: [HTML] = documents.map {
             "<li><a href=\"/legal/\(URLText.query(number))/documents/\($0.id)\">\($0.template)@\($0.version)</a> → \($0.recipient) <code>\($0.sha256.prefix(16))</code></li>"
         }
+        let linked = HTML.join(request.linkedCaseIDs.map { "<a href=\"/cases/\($0)\">#\($0)</a>" as HTML }, separator: ", ")
+        let parent: HTML = request.parentNumber.map { "<a href=\"/legal/\(URLText.query($0))\">\($0)</a>" as HTML } ?? ""
         let workflow = request.kind.workflow
         let nextStates = workflow.terminal.contains(request.state) ? [] : (workflow.transitions[request.state] ?? []) + ["withdrawn"]
         let options: [HTML] = nextStates.map { "<option>\($0)</option>" }
@@ -181,7 +183,8 @@ extension WebServer {
                 <dl id="legal-request"><dt>\(t("Kind"))</dt><dd>\(request.kind.rawValue)</dd><dt>\(t("State"))</dt><dd>\(request.state)</dd>\
                 <dt>\(t("Claimant"))</dt><dd id="claimant">\(request.claimant)</dd><dt>\(t("Requester"))</dt><dd>\(request.requesterShownAs)</dd>\
                 <dt>\(t("Rights"))</dt><dd>\(request.rights)</dd><dt>\(t("Basis"))</dt><dd>\(request.legalBasis)</dd>\
-                <dt>IDs</dt><dd>\(request.billableIDs) × \(request.feePerID) JPY</dd></dl>
+                <dt>IDs</dt><dd>\(request.billableIDs) × \(request.feePerID) JPY</dd>\
+                <dt>\(t("Cases"))</dt><dd id="linked-cases">\(linked)</dd><dt>\(t("Branch of"))</dt><dd>\(parent)</dd></dl>
                 \(moveForm)
                 <h2>\(t("Deadlines"))</h2><table id="legal-deadlines"><tbody>\(deadlineRows)</tbody></table>
                 <table id="legal-counts"><tbody>\(countRows)</tbody></table>
@@ -443,6 +446,7 @@ extension WebServer {
         var locations: [String]?
         var statement: String?
         var electionCase: Bool?
+        var linkedCases: [Int64]?
     }
 
     struct MoveBody: Codable {
@@ -511,7 +515,7 @@ extension WebServer {
             let parties = create.authority.map { [LegalParty(role: kind == .policeInquiry ? .police : .requester, name: $0)] } ?? []
             let details = LegalRequestDetails(
                 channel: "api", parentNumber: create.parent, claimant: create.claimant, rights: create.rights, locations: create.locations ?? [],
-                statement: create.statement, electionCase: create.electionCase ?? false)
+                statement: create.statement, electionCase: create.electionCase ?? false, linkedCaseIDs: create.linkedCases ?? [])
             let created = try await legal.createRequest(
                 number: number, kind: kind, externalReference: create.externalReference, parties: parties, items: items, details: details, user: user,
                 at: clock.now())

@@ -41,6 +41,8 @@ extension LegalCommand {
         @Flag(help: "A takedown of election material (4条): the sender has 2 days to object, not 7.") var election = false
         @Option(help: ArgumentHelp("When it arrived, if not now (RFC 3339 or YYYY-MM-DD, JST).", valueName: "time")) var received: String?
         @Option(help: "How it arrived: post, fax, e-mail, web-form, court-service, in-person.") var channel = "post"
+        @Option(name: .customLong("case"), help: ArgumentHelp("A terms-of-service case it concerns (its id); repeatable.", valueName: "id"))
+        var cases: [Int64] = []
         @Option(name: .customLong("as"), help: "The legal staff member registering it.") var login: String
         @OptionGroup var store: StoreOptions
         @OptionGroup var logging: LoggingOptions
@@ -71,7 +73,7 @@ extension LegalCommand {
             let receivedAt = try received.map(Self.time)
             let details = LegalRequestDetails(
                 receivedAt: receivedAt, channel: channel, parentNumber: parent, claimant: claimant, rights: rights, locations: location,
-                statement: statement, electionCase: election)
+                statement: statement, electionCase: election, linkedCaseIDs: cases)
             try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
                 let user = try await LegalCommand.staff(login, in: database)
                 let desk = try LegalCommand.desk(database)
@@ -101,6 +103,27 @@ extension LegalCommand {
             if let time = try? Timestamp(rfc3339: text) { return time }
             if let day = try? CivilDate(text) { return day.start(offsetSeconds: 9 * 3_600) }
             throw CommandError("\(text) is not a time (RFC 3339, or YYYY-MM-DD in JST)")
+        }
+    }
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Link a terms-of-service case to a request (shown on the request; it never runs a playbook or moves the case).",
+            discussion: "Example:\n  mogura legal link LR-2026-000007 --case 4211 --as alice")
+        @Argument(help: ArgumentHelp("The request number.", valueName: "number")) var number: String
+        @Option(name: .customLong("case"), help: ArgumentHelp("The case's id.", valueName: "id")) var caseID: Int64
+        @Option(name: .customLong("as"), help: "The legal staff member.") var login: String
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var logging: LoggingOptions
+
+        func run() async throws {
+            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
+                let user = try await LegalCommand.staff(login, in: database)
+                do { try await LegalCommand.desk(database).linkCase(number, caseID: caseID, user: user, at: .now()) } catch is LegalAccessDenied {
+                    throw CommandError("there is no request \(number)")
+                } catch let error as LegalError { throw CommandError(error.description) }
+                print("Linked case \(caseID) to \(number).")
+            }
         }
     }
 

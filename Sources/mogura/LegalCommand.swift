@@ -32,7 +32,8 @@ struct LegalCommand: AsyncParsableCommand {
               mogura legal holidays > holidays.csv                # the shipped table, to edit (MOGURA_LEGAL_HOLIDAYS)
             """,
         subcommands: [
-            Import.self, Create.self, Move.self, Letter.self, List.self, Show.self, Acknowledge.self, SendInquiries.self, RecordAnswer.self,
+            Import.self, Create.self, Move.self, Letter.self, Link.self, List.self, Show.self, Acknowledge.self, SendInquiries.self,
+            RecordAnswer.self,
             Decide.self,
             AnswerRequester.self,
             AnswerPolice.self, Hold.self, Holds.self, ReleaseHolds.self,
@@ -139,6 +140,8 @@ struct LegalCommand: AsyncParsableCommand {
                 let counts = Dictionary(grouping: rows, by: \.outcome).mapValues(\.count)
                 print("rows \(rows.count): " + RowOutcome.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
                 print("subscribers \(request.subscriberNames.count); IDs \(request.billableIDs) × \(request.feePerID) JPY")
+                if !request.linkedCaseIDs.isEmpty { print("linked cases: \(request.linkedCaseIDs.map(String.init).joined(separator: ", "))") }
+                if let parent = request.parentNumber { print("branch of \(parent)") }
                 for document in try await database.legalDocuments(requestID: id) {
                     print("document \(document.id): \(document.template)@\(document.version) → \(document.recipient) sha256 \(document.sha256)")
                 }

@@ -115,6 +115,8 @@ struct LegalCLITests {
         #expect(created.status == 0, "\(created.standardError)")
         let number = try #require(created.standardOutput.split(separator: " ").first.map(String.init))
         #expect(number.hasPrefix("LR-") && created.standardOutput.contains("state received"), "\(created.standardOutput)")
+        let noCase = try CommandRunner.run(["legal", "link", number, "--case", "99999", "--as", "alice"] + data)
+        #expect(noCase.status != 0 && noCase.standardError.contains("there is no case 99999"), "\(noCase.standardError)")
         let wrong = try CommandRunner.run(["legal", "move", number, "acting", "--as", "alice"] + data)
         #expect(wrong.status != 0 && wrong.standardError.contains("may move to screening"), "\(wrong.standardError)")
         for state in ["screening", "assessing"] {

@@ -156,6 +156,18 @@ struct WorkflowStoreTests {
             }
             try await desk.move("LR-2026-000131", to: "disclosed", user: Self.lead, at: try jst("2027-01-06T10:00:00"))
             #expect(try await desk.deadlines("LR-2026-000131", user: Self.lead).map(\.status) == [.met])
+            // A terms-of-service case linked to the order: shown on it, refused when it does not exist, linked once.
+            let kase = try await store.insertCase(
+                Case(track: .termsOfService, category: .spam, subject: .service("s-1"), customerID: nil, openedAt: served), actor: "test")
+            let caseID = try #require(kase.id)
+            await #expect(throws: LegalError.self) { try await desk.linkCase("LR-2026-000131", caseID: 999_999, user: Self.agent, at: served) }
+            try await desk.linkCase("LR-2026-000131", caseID: caseID, user: Self.agent, at: served)
+            try await desk.linkCase("LR-2026-000131", caseID: caseID, user: Self.agent, at: served)
+            #expect(try await desk.request("LR-2026-000131", user: Self.lead).request.linkedCaseIDs == [caseID])
+            await #expect(throws: LegalAccessDenied.self) {
+                try await desk.linkCase("LR-2026-000131", caseID: caseID, user: LegalDeskStoreTests.tos, at: served)
+            }
+            #expect(try await store.case(caseID)?.state == kase.state, "the case itself is untouched")
             // A branch names its parent; a missing parent is refused.
             await #expect(throws: LegalError.self) {
                 try await desk.createRequest(

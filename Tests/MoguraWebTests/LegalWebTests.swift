@@ -178,7 +178,7 @@ struct LegalWebTests {
     @Test func theWarrantRuleHoldsThroughTheAPI() async throws {
         try await WebFixture.with { fixture in
             var tokens: [String: String] = [:]
-            for login in ["boss", "lead", "clerk", "agent"] {
+            for login in ["boss", "lead", "clerk", "agent", "noc"] {
                 let token = APITokens.make()
                 _ = try await fixture.store.createAPIToken(
                     login: login, name: "test", tokenHash: APITokens.hash(token), scopes: Set(APIScope.allCases), expires: nil, actor: "test",
@@ -198,6 +198,18 @@ struct LegalWebTests {
             #expect(created.status == 200, "\(created.body)")
             #expect(try await post("/api/v1/legal/requests", as: "agent", #"{"kind":"police-inquiry"}"#).status == 404)
             #expect(try await post("/api/v1/legal/requests", as: "agent", #"{"kind":"x"}"#).status == 404, "no hint about the body")
+            // The holds for log systems: legal staff and network operators; a ToS agent and an admin get 404.
+            for login in ["agent", "boss"] {
+                let answer = try await client.send(
+                    "/api/v1/legal/holds", method: .GET, body: nil, contentType: nil, headers: [("Authorization", "Bearer \(tokens[login]!)")])
+                #expect(answer.status == 404, "\(login)")
+            }
+            let nocHolds = try await client.send(
+                "/api/v1/legal/holds", method: .GET, body: nil, contentType: nil, headers: [("Authorization", "Bearer \(tokens["noc"]!)")])
+            #expect(nocHolds.status == 200 && nocHolds.body.hasPrefix("[") && !nocHolds.body.contains("LR-2026"))
+            #expect(
+                try await post("/api/v1/legal/requests", as: "clerk", #"{"kind":"dsa-notice","linked_cases":[987654]}"#).status == 409,
+                "a linked case must exist")
             let items = "/api/v1/legal/requests/LR-2026-000777/items"
             // Without a warrant: refused for the lead, whoever asks; an admin and a ToS agent get 404.
             let refused = try await post("\(items)/1/answer", as: "lead", #"{"answer":"2026-11-01 10:00 203.0.113.9"}"#)
