@@ -264,7 +264,10 @@ public struct LegalDesk: Sendable {
             DisclosureProposal(
                 requestNumber: number, customerID: customerID, rows: rows.map(\.row.rowNumber), items: items, recipient: recipient, basis: basis,
                 proposedBy: user.login, proposedAt: time))
-        try await save(request, changed, user: user, at: time)
+        try await save(
+            request, changed,
+            events: [("legal.disclosure.propose", try Self.json(["customer": customerID, "recipient": recipient, "basis": basis]))],
+            user: user, at: time)
     }
 
     /// Approves the open proposal for a subscriber.
@@ -276,11 +279,7 @@ public struct LegalDesk: Sendable {
         }
         var changed = request
         try DisclosureGate.approve(&changed.proposals[position], by: user, note: note, at: time)
-        try await save(request, changed, user: user, at: time)
-        _ = try await store.appendAudit(
-            AuditDraft(
-                at: time, actor: user.actor, action: "legal.disclosure.approve", objectType: "legal_request", objectID: number,
-                details: try Self.json(["customer": customerID])))
+        try await save(request, changed, events: [("legal.disclosure.approve", try Self.json(["customer": customerID]))], user: user, at: time)
     }
 
     /// Releases an approved proposal into the register.
@@ -309,26 +308,24 @@ public struct LegalDesk: Sendable {
     /// Records a subscriber's answer to the 意見照会 (from the returned 回答書, or no answer by the deadline).
     public func recordAnswer(_ number: String, customerID: String, answer: SenderAnswer, user: StaffUser, at time: Timestamp) async throws {
         try await require(.prepare, user, number)
-        let (_, request) = try await self.request(number, user: user)
+        let (id, request) = try await self.request(number, user: user)
         guard request.subscriberNames[customerID] != nil else { throw LegalError("\(customerID) is not a subscriber of \(number)") }
         var changed = request
         changed.senderAnswers[customerID] = answer
-        try await save(request, changed, user: user, at: time)
         // Every subscriber has answered: the reply deadline is met, and the watch no longer escalates it.
+        var met: [(Int64, String, String)] = []
         if changed.senderAnswers.count >= changed.subscriberNames.count {
-            let (id, _) = try await self.request(number, user: user)
             for deadline in try await store.legalDeadlines(requestID: id)
             where deadline.ruleID == StandardDeadlineRules.opinionInquiryReply.id && deadline.status == Deadline.Status.pending.rawValue {
                 guard let rowID = deadline.id else { continue }
                 var stored = try JSONDecoder().decode(Deadline.self, from: Data(deadline.payload.utf8))
                 stored.status = .met
-                try await store.updateLegalDeadline(rowID, status: "met", payload: try Self.json(stored), event: "met", actor: user.actor, at: time)
+                met.append((rowID, "met", try Self.json(stored)))
             }
         }
-        _ = try await store.appendAudit(
-            AuditDraft(
-                at: time, actor: user.actor, action: "legal.answer.record", objectType: "legal_request", objectID: number,
-                details: try Self.json(["customer": customerID, "answer": answer.kind.rawValue])))
+        try await save(
+            request, changed, events: [("legal.answer.record", try Self.json(["customer": customerID, "answer": answer.kind.rawValue]))],
+            endDeadlines: met, user: user, at: time)
     }
 
     /// Proposes a decision for every row from what is known — the row's outcome and its subscriber's answer —
@@ -516,11 +513,10 @@ public struct LegalDesk: Sendable {
         var verified = warrant
         verified.verifiedBy = user.login
         changed.warrant = verified
-        try await save(request, changed, user: user, at: time)
-        _ = try await store.appendAudit(
-            AuditDraft(
-                at: time, actor: user.actor, action: "legal.warrant.attach", objectType: "legal_request", objectID: number,
-                details: try Self.json(["kind": warrant.kind, "court": warrant.court, "number": warrant.number])))
+        try await save(
+            request, changed,
+            events: [("legal.warrant.attach", try Self.json(["kind": warrant.kind, "court": warrant.court, "number": warrant.number]))],
+            user: user, at: time)
     }
 
     /// Answers one item of a police inquiry. An item under 通信の秘密 is refused without a verified warrant
@@ -545,20 +541,24 @@ public struct LegalDesk: Sendable {
         changed.inquiryItems[index].answer = answer
         changed.inquiryItems[index].answeredBy = user.login
         changed.inquiryItems[index].answeredAt = time
-        try await save(request, changed, user: user, at: time)
-        _ = try await store.appendAudit(
-            AuditDraft(
-                at: time, actor: user.actor, action: "legal.police.answer", objectType: "legal_request", objectID: number,
-                details: try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue])))
+        try await save(
+            request, changed,
+            events: [("legal.police.answer", try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue]))],
+            user: user, at: time)
     }
 
-    /// Stores `after` if the stored request is still `before` (state and content): two changes at once never
-    /// overwrite each other.
-    func save(_ before: LegalRequest, _ after: LegalRequest, user: StaffUser, at time: Timestamp) async throws {
-        guard
-            try await store.updateLegalRequest(
-                number: before.number, from: before.state, to: after.state, expectedPayload: try Self.json(before), payload: try Self.json(after),
-                actor: user.actor, at: time)
-        else { throw LegalError("\(before.number) changed meanwhile; look again") }
+    /// Stores `after` if the stored request is still `before` (state and content), with `events` audited in the
+    /// same transaction: two changes at once never overwrite each other, and no change goes unrecorded.
+    func save(
+        _ before: LegalRequest, _ after: LegalRequest, events: [(action: String, details: String)] = [], endDeadlines: [(Int64, String, String)] = [],
+        user: StaffUser, at time: Timestamp
+    ) async throws {
+        guard let id = try await store.legalRequest(number: before.number)?.id else { throw LegalAccessDenied(description: "not found") }
+        var step = LegalStep(
+            requestID: id, number: before.number, from: before.state, to: after.state, expectedPayload: try Self.json(before),
+            payload: try Self.json(after))
+        step.events = events
+        step.endDeadlines = endDeadlines.map { (id: $0.0, status: $0.1, payload: $0.2) }
+        try await apply(step, user: user, at: time)
     }
 }

@@ -140,27 +140,6 @@ extension SQLStore {
         }
     }
 
-    /// Moves a request from `from` to `to` with its new payload, if nobody moved it meanwhile.
-    /// - Returns: whether it moved.
-    public func updateLegalRequest(
-        number: String, from: String, to: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
-    ) async throws -> Bool {
-        try await transaction { database in
-            let updated = try await self.rows(
-                database,
-                """
-                UPDATE legal_requests SET state = \(bind: to), payload = \(bind: payload), updated_at = \(bind: time.microseconds)
-                WHERE number = \(bind: number) AND state = \(bind: from) AND payload = \(bind: expectedPayload) RETURNING id
-                """)
-            guard !updated.isEmpty else { return false }
-            _ = try await self.appendAudit(
-                AuditDraft(
-                    at: time, actor: actor, action: "legal.request.move", objectType: "legal_request", objectID: number,
-                    details: JSONText.encode(["from": from, "to": to])), in: database)
-            return true
-        }
-    }
-
     /// A request's rows in order.
     public func legalItems(requestID: Int64, offset: Int = 0, limit: Int = 100_000) async throws -> [LegalItemRow] {
         try await session { database in
@@ -457,9 +436,6 @@ public protocol LegalRecordStore: Sendable {
     func createLegalRequest(_ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String) async throws -> Int64
     func legalRequest(number: String) async throws -> LegalRequestRow?
     func legalRequests(includeClosed: Bool, limit: Int) async throws -> [LegalRequestRow]
-    func updateLegalRequest(
-        number: String, from: String, to: String, expectedPayload: String, payload: String, actor: String, at time: Timestamp
-    ) async throws -> Bool
     func legalItems(requestID: Int64, offset: Int, limit: Int) async throws -> [LegalItemRow]
     func legalDedupeKeys(claimant: String) async throws -> [String: String]
     func updateLegalItems(requestID: Int64, items: [(position: Int, payload: String)], actor: String, at time: Timestamp) async throws
@@ -539,6 +515,8 @@ public struct LegalStep: Sendable {
     public var holds: Holds = .keep
     public var documents: [LegalDocumentRow] = []
     public var note: String?
+    /// More audit events about the request (action, details JSON), written with the step.
+    public var events: [(action: String, details: String)] = []
 
     public init(requestID: Int64, number: String, from: String, to: String, expectedPayload: String, payload: String) {
         self.requestID = requestID
@@ -785,6 +763,12 @@ extension SQLStore {
                     AuditDraft(
                         at: time, actor: actor, action: "legal.request.note", objectType: "legal_request", objectID: step.number,
                         details: JSONText.encode(["state": step.to, "note": note])), in: database)
+            }
+            for event in step.events {
+                _ = try await self.appendAudit(
+                    AuditDraft(
+                        at: time, actor: actor, action: event.action, objectType: "legal_request", objectID: step.number, details: event.details),
+                    in: database)
             }
             return true
         }
