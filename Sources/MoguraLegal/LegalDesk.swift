@@ -99,6 +99,24 @@ public struct LegalDesk: Sendable {
         try await require(.prepare, user, number)
         guard try await store.legalRequest(number: number) == nil else { throw LegalError("a request numbered \(number) exists already") }
         let rows = try ClaimListReader().read(bytes, name: name)
+        // Another import of the same claimant may store some of these rows between reading the keys and storing:
+        // the store refuses that, and the import runs once more against the keys as they are then.
+        for attempt in 1...2 {
+            do {
+                return try await importRows(
+                    rows, number: number, kind: kind, claimant: claimant, requesterShownAs: requesterShownAs, rights: rights, items: items,
+                    feePerID: feePerID, index: index, user: user, now: now)
+            } catch let conflict as LegalDuplicateConflict {
+                if attempt == 2 { throw LegalError(conflict.description) }
+            }
+        }
+        throw LegalError("\(number) could not be imported")
+    }
+
+    func importRows(
+        _ rows: [ClaimRow], number: String, kind: LegalRequestKind, claimant: String, requesterShownAs: String, rights: String, items: [String],
+        feePerID: Int, index: InventoryIndex, user: StaffUser, now: Timestamp
+    ) async throws -> LegalImportSummary {
         let earlier = try await store.legalDedupeKeys(claimant: claimant)
         var batch = ClaimBatch(index: index, actor: user.actor)
         batch.retentionDays = retentionDays

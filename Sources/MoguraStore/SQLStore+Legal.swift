@@ -76,6 +76,21 @@ extension SQLStore {
         -> Int64
     {
         try await transaction { database in
+            // One claimant's imports one at a time (SQLite's BEGIN IMMEDIATE does it there), and none stores a row
+            // another import of theirs stored since its de-duplication keys were read.
+            if let claimant = request.claimant {
+                try await SQLTransaction(store: self, database: database).lock("legal-claimant:" + claimant)
+                let fresh: [String] = items.compactMap { $0.outcome == "duplicate" ? nil : $0.dedupeKey }
+                for slice in fresh.chunked(into: 1_000) {
+                    let batch = Array(slice)
+                    let query: SQLQueryString = """
+                        SELECT r.dedupe_key FROM legal_rows r JOIN legal_requests q ON q.id = r.request_id
+                        WHERE r.claimant = \(bind: claimant) AND r.outcome <> 'duplicate' AND q.state <> 'withdrawn'
+                              AND r.dedupe_key IN (\(binds: batch)) LIMIT 1
+                        """
+                    if !(try await self.rows(database, query)).isEmpty { throw LegalDuplicateConflict(number: request.number) }
+                }
+            }
             let inserted = try await self.rows(
                 database,
                 """
@@ -472,6 +487,13 @@ public protocol LegalRecordStore: Sendable {
 }
 
 extension SQLStore: LegalRecordStore {}
+
+/// Another import of the same claimant stored some of these rows since their de-duplication keys were read: read
+/// them again and retry (the desk does it once).
+public struct LegalDuplicateConflict: Error, CustomStringConvertible, Sendable {
+    public var number: String
+    public var description: String { "another import of the same claimant stored rows of \(number) meanwhile; import again" }
+}
 
 /// A document to keep, as rendered.
 public struct LegalDocumentRow: Hashable, Sendable {

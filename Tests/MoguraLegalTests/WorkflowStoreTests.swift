@@ -362,4 +362,45 @@ struct WorkflowStoreTests {
             }
         }
     }
+
+    /// Two imports of one claimant's list at once store each row once: the second either sees the first's rows or
+    /// is refused by the store and runs again; a row stored behind a stale read is refused outright.
+    @Test(arguments: TestStores.engines)
+    func concurrentImportsOfOneClaimantStoreEachRowOnce(engine: StoreEngineKind) async throws {
+        try await TestStores.withStore(engine) { store async throws in
+            let desk = try LegalDeskStoreTests().desk(store)
+            let fixture = ClaimListFixture(rows: 300)
+            let index = InventoryIndex(customers: fixture.customers, services: fixture.services, assignments: fixture.assignments)
+            async let first = desk.importClaimList(
+                fixture.csv, name: "list.csv", number: "LR-2026-000170", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: index, user: Self.lead, now: fixture.now)
+            async let second = desk.importClaimList(
+                fixture.xlsx, name: "list.xlsx", number: "LR-2026-000171", claimant: "Example Films", requesterShownAs: "R", rights: "著作権",
+                items: ["氏名又は名称"], index: index, user: Self.agent, now: fixture.now)
+            let (a, b) = try await (first, second)
+            var owners: [String: Int] = [:]
+            for number in ["LR-2026-000170", "LR-2026-000171"] {
+                let id = try #require(try await store.legalRequest(number: number)?.id)
+                for row in try await store.legalItems(requestID: id, offset: 0, limit: 10_000) where row.outcome != "duplicate" {
+                    if let key = row.dedupeKey { owners[key, default: 0] += 1 }
+                }
+            }
+            #expect(!owners.isEmpty && owners.values.allSatisfy { $0 == 1 }, "each row stored once across both requests")
+            #expect((a.counts[.duplicate] ?? 0) + (b.counts[.duplicate] ?? 0) >= 300 - (a.counts[.invalid] ?? 0) - 1)
+
+            // A request whose rows another import stored since its keys were read is refused, nothing stored.
+            let stale = try await store.legalItems(
+                requestID: try #require(try await store.legalRequest(number: "LR-2026-000170")?.id), offset: 0, limit: 10
+            )
+            .filter { $0.outcome != "duplicate" && $0.dedupeKey != nil }
+            await #expect(throws: LegalDuplicateConflict.self) {
+                try await store.createLegalRequest(
+                    LegalRequestRow(
+                        number: "LR-2026-000172", kind: "disclosure-request", state: "identifying", claimant: "Example Films",
+                        receivedAt: fixture.now,
+                        updatedAt: fixture.now, payload: "{}"), items: stale, deadlines: [], actor: "test")
+            }
+            #expect(try await store.legalRequest(number: "LR-2026-000172") == nil)
+        }
+    }
 }
