@@ -69,10 +69,9 @@ public struct LegalClock: Hashable, Sendable {
     ]
 
     /// Whether only a legal lead makes the move: into a lead's state, any decision on a police inquiry awaiting
-    /// approval (declining is an answer too), and withdrawing a preservation whose hold is running.
+    /// approval (declining is an answer too), and withdrawing a preservation (its holds may end with it).
     public static func needsLead(_ kind: LegalRequestKind, from: String, to: String) -> Bool {
-        leadStates.contains(to) || (kind == .policeInquiry && from == "awaiting-approval")
-            || (to == "withdrawn" && preservationKinds.contains(kind) && ["hold-active", "extended"].contains(from))
+        leadStates.contains(to) || (kind == .policeInquiry && from == "awaiting-approval") || (to == "withdrawn" && preservationKinds.contains(kind))
     }
 
     /// Kinds whose holds end when the request enters `released` (or is withdrawn).

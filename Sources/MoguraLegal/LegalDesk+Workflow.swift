@@ -56,6 +56,7 @@ extension LegalDesk {
     public func move(_ number: String, to next: String, note: String = "", user: StaffUser, at time: Timestamp) async throws -> LegalRequest {
         try await require(.prepare, user, number)
         let (id, request) = try await self.request(number, user: user)
+        guard next != request.state else { throw LegalError("\(number) is already \(next)") }
         let (step, moved) = try await plan(request, id: id, to: next, note: note, user: user, at: time)
         try await apply(step, user: user, at: time)
         return moved
@@ -86,6 +87,7 @@ extension LegalDesk {
             requestID: id, number: request.number, from: request.state, to: moved.state, expectedPayload: try Self.json(request),
             payload: try Self.json(moved))
         step.note = note.isEmpty ? nil : note
+        step.touch = !(request.isClosed && next == request.state)
         if next != request.state {
             // A closed request ends every clock it still runs (a withdrawn one waives them); any move ends a wait for
             // the requester's correction.
@@ -99,7 +101,10 @@ extension LegalDesk {
                 step.endDeadlines.append((rowID, deadline.status.rawValue, try Self.json(deadline)))
             }
             step.startDeadlines = try clocks(for: moved, entering: next, at: time).map { try Self.row($0) }
-            if LegalClock.preservationKinds.contains(request.kind) && (next == "released" || next == "withdrawn") {
+            // A preservation superseded by a warrant keeps its holds (the warrant's own) when it is withdrawn later.
+            if LegalClock.preservationKinds.contains(request.kind)
+                && (next == "released" || (next == "withdrawn" && request.state != "superseded-by-warrant"))
+            {
                 step.holds = .release
             } else if moved.isClosed {
                 step.holds = .expireOpen(at: time.adding(seconds: Int64(closedHoldDays) * 86_400))
@@ -134,6 +139,7 @@ extension LegalDesk {
             requestID: id, number: number, from: request.state, to: request.state, expectedPayload: try Self.json(request),
             payload: try Self.json(changed))
         step.note = "linked case \(caseID)"
+        step.touch = !request.isClosed
         try await apply(step, user: user, at: time)
     }
 

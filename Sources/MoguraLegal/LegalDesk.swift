@@ -576,6 +576,7 @@ public struct LegalDesk: Sendable {
             requestID: id, number: before.number, from: before.state, to: after.state, expectedPayload: try Self.json(before),
             payload: try Self.json(after))
         step.events = events
+        step.touch = !(before.isClosed && before.state == after.state)
         step.endDeadlines = endDeadlines.map { (id: $0.0, status: $0.1, payload: $0.2) }
         try await apply(step, user: user, at: time)
     }

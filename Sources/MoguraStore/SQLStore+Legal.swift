@@ -80,7 +80,8 @@ extension SQLStore {
             // another import of theirs stored since its de-duplication keys were read.
             if let claimant = request.claimant {
                 try await SQLTransaction(store: self, database: database).lock("legal-claimant:" + claimant)
-                let fresh: [String] = items.compactMap { $0.outcome == "duplicate" ? nil : $0.dedupeKey }
+                // The rows the batch checked against the keys it read and found new (not duplicates, not invalid).
+                let fresh: [String] = items.compactMap { $0.outcome == "duplicate" || $0.outcome == "invalid" ? nil : $0.dedupeKey }
                 for slice in fresh.chunked(into: 1_000) {
                     let batch = Array(slice)
                     let query: SQLQueryString = """
@@ -539,6 +540,8 @@ public struct LegalStep: Sendable {
     public var note: String?
     /// More audit events about the request (action, details JSON), written with the step.
     public var events: [(action: String, details: String)] = []
+    /// Whether the step sets the request's updated_at (not for a closed request that keeps its state).
+    public var touch = true
 
     public init(requestID: Int64, number: String, from: String, to: String, expectedPayload: String, payload: String) {
         self.requestID = requestID
@@ -703,7 +706,7 @@ extension SQLStore {
         try await transaction { database in try await self.endLegalHolds(requestID: requestID, actor: actor, at: time, in: database) }
     }
 
-    func endLegalHolds(requestID: Int64, actor: String, at time: Timestamp, in database: any SQLDatabase) async throws -> Int {
+    func endLegalHolds(requestID: Int64, number: String? = nil, actor: String, at time: Timestamp, in database: any SQLDatabase) async throws -> Int {
         let released = try await rows(
             database,
             """
@@ -713,7 +716,7 @@ extension SQLStore {
         if !released.isEmpty {
             _ = try await appendAudit(
                 AuditDraft(
-                    at: time, actor: actor, action: "legal.hold.release", objectType: "legal_request", objectID: String(requestID),
+                    at: time, actor: actor, action: "legal.hold.release", objectType: "legal_request", objectID: number ?? String(requestID),
                     details: JSONText.encode(["holds": String(released.count)])), in: database)
         }
         return released.count
@@ -724,10 +727,13 @@ extension SQLStore {
     /// - Returns: false when the request changed meanwhile (nothing is written).
     public func applyLegalStep(_ step: LegalStep, actor: String, at time: Timestamp) async throws -> Bool {
         try await transaction { database in
+            // A step that changes a closed request's content but not its state (a letter after closing, a link) leaves
+            // updated_at alone: the retention of its subscriber data counts from the closing.
+            let touched: SQLQueryString = step.touch ? ", updated_at = \(bind: time.microseconds)" : ""
             let updated = try await self.rows(
                 database,
                 """
-                UPDATE legal_requests SET state = \(bind: step.to), payload = \(bind: step.payload), updated_at = \(bind: time.microseconds)
+                UPDATE legal_requests SET state = \(bind: step.to), payload = \(bind: step.payload)\(touched)
                 WHERE id = \(bind: step.requestID) AND state = \(bind: step.from) AND payload = \(bind: step.expectedPayload) RETURNING id
                 """)
             guard !updated.isEmpty else { return false }
@@ -748,7 +754,7 @@ extension SQLStore {
             }
             switch step.holds {
             case .keep: break
-            case .release: _ = try await self.endLegalHolds(requestID: step.requestID, actor: actor, at: time, in: database)
+            case .release: _ = try await self.endLegalHolds(requestID: step.requestID, number: step.number, actor: actor, at: time, in: database)
             case .expireOpen(let at):
                 let expiring = try await self.rows(
                     database,

@@ -265,6 +265,12 @@ struct WorkflowStoreTests {
             for state in ["answering", "closed"] { try await desk.move("LR-2026-000150", to: state, user: Self.lead, at: fixture.now) }
             // Closed, but less than a year ago: kept.
             #expect(try await purge.run(now: fixture.now.adding(seconds: 300 * 86_400)).requestsReduced == 0)
+            // A later change that keeps the closed state (a link) does not restart the retention clock.
+            let closedAt = try #require(try await store.legalRequest(number: "LR-2026-000150")?.updatedAt)
+            let kase = try await store.insertCase(
+                Case(track: .legal, category: .copyright, subject: .service("s-9"), customerID: nil, openedAt: fixture.now), actor: "test")
+            try await desk.linkCase("LR-2026-000150", caseID: try #require(kase.id), user: Self.lead, at: fixture.now.adding(seconds: 200 * 86_400))
+            #expect(try await store.legalRequest(number: "LR-2026-000150")?.updatedAt == closedAt)
             // Closing gave the import's open-ended holds 90 more days.
             let holds = try await store.legalHolds(requestID: id)
             #expect(!holds.isEmpty && holds.allSatisfy { $0.expiresAt == fixture.now.adding(seconds: 90 * 86_400) && $0.releasedAt == nil })
@@ -319,6 +325,9 @@ struct WorkflowStoreTests {
             let newEnd = try await pending(desk, "LR-2026-000160").first?.dueAt
             #expect(try await store.legalHolds(requestID: voluntaryID).first?.expiresAt == newEnd)
             await #expect(throws: LegalError.self) { try await desk.move("LR-2026-000160", to: "withdrawn", user: Self.agent, at: start) }
+            await #expect(throws: LegalError.self, "a move to the state it is in") {
+                try await desk.move("LR-2026-000160", to: "extended", user: Self.lead, at: start)
+            }
 
             _ = try await desk.createRequest(
                 number: "LR-2026-000161", kind: .disclosureOrder, externalReference: "令和8年(発チ)第20001号",
@@ -389,10 +398,15 @@ struct WorkflowStoreTests {
             #expect((a.counts[.duplicate] ?? 0) + (b.counts[.duplicate] ?? 0) >= 300 - (a.counts[.invalid] ?? 0) - 1)
 
             // A request whose rows another import stored since its keys were read is refused, nothing stored.
-            let stale = try await store.legalItems(
-                requestID: try #require(try await store.legalRequest(number: "LR-2026-000170")?.id), offset: 0, limit: 10
-            )
-            .filter { $0.outcome != "duplicate" && $0.dedupeKey != nil }
+            var stale: [LegalItemRow] = []
+            for number in ["LR-2026-000170", "LR-2026-000171"] {
+                let id = try #require(try await store.legalRequest(number: number)?.id)
+                stale += try await store.legalItems(requestID: id, offset: 0, limit: 10_000).filter {
+                    $0.outcome != "duplicate" && $0.outcome != "invalid" && $0.dedupeKey != nil
+                }
+            }
+            stale = Array(stale.prefix(10))
+            #expect(stale.count == 10)
             await #expect(throws: LegalDuplicateConflict.self) {
                 try await store.createLegalRequest(
                     LegalRequestRow(
@@ -401,6 +415,21 @@ struct WorkflowStoreTests {
                         updatedAt: fixture.now, payload: "{}"), items: stale, deadlines: [], actor: "test")
             }
             #expect(try await store.legalRequest(number: "LR-2026-000172") == nil)
+
+            // A list with an unreadable row that still has a key (port 0) imports again without a false conflict.
+            let list = Array(
+                """
+                No.,IPアドレス,ポート番号,日時,ハッシュ値
+                1,192.0.2.44,0,2026-11-01 10:00:00,0123456789abcdef0123456789abcdef01234567
+                2,192.0.2.45,51413,2026-11-01 10:00:01,0123456789abcdef0123456789abcdef01234567
+                """.utf8)
+            let once = try await desk.importClaimList(
+                list, name: "small.csv", number: "LR-2026-000173", claimant: "Small Films", requesterShownAs: "R", rights: "著作権", items: ["氏名"],
+                index: index, user: Self.lead, now: fixture.now)
+            let twice = try await desk.importClaimList(
+                list, name: "small.csv", number: "LR-2026-000174", claimant: "Small Films", requesterShownAs: "R", rights: "著作権", items: ["氏名"],
+                index: index, user: Self.lead, now: fixture.now)
+            #expect(once.rows == 2 && twice.rows == 2)
         }
     }
 }
