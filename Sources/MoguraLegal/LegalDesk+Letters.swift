@@ -112,7 +112,7 @@ extension LegalDesk {
             var noticeReference: String?
             if let parent = request.parentNumber, let row = try await store.legalRequest(number: parent) {
                 let original = try JSONDecoder().decode(LegalRequest.self, from: Data(row.payload.utf8))
-                complainant = complainant ?? original.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? original.claimant
+                complainant = complainant ?? original.requesterName
                 noticeReference = original.externalReference
             }
             guard let complainant else { throw LegalError("name the complainant (--recipient) or link the DMCA notice (--parent when creating)") }
@@ -125,7 +125,7 @@ extension LegalDesk {
             next = "complainant-notified"
         case .dsaStatementOfReasons, .dsaDecision:
             try inState(["actioned", "declined"])
-            let recipient = options.recipient ?? (letter == .dsaDecision ? requesterName(request) : "the recipient of the service")
+            let recipient = options.recipient ?? (letter == .dsaDecision ? request.requesterName ?? "the notifier" : "the recipient of the service")
             documents = [
                 try renderer.dsa(
                     letter, request: request, recipient: recipient, actioned: request.state == "actioned", grounds: try reason(),
@@ -141,9 +141,5 @@ extension LegalDesk {
         if let correctionDeadline { step.startDeadlines.append(try Self.row(correctionDeadline)) }
         try await apply(step, user: user, at: time)
         return documents
-    }
-
-    func requesterName(_ request: LegalRequest) -> String {
-        request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "the notifier"
     }
 }

@@ -125,7 +125,7 @@ extension LegalDesk {
             requestID: requestID, ruleID: deadline.rule.id, dueAt: deadline.dueAt, status: deadline.status.rawValue, payload: try json(deadline))
     }
 
-    /// Links a terms-of-service case to a request, audited with a note; the link shows on the request and never runs
+    /// Links a terms-of-service case to a request, audited (`legal.case.link`); the link shows on the request and never runs
     /// a playbook or moves the case.
     /// - Throws: `LegalError` when there is no such case.
     public func linkCase(_ number: String, caseID: Int64, user: StaffUser, at time: Timestamp) async throws {
@@ -135,12 +135,7 @@ extension LegalDesk {
         guard !request.linkedCaseIDs.contains(caseID) else { return }
         var changed = request
         changed.linkedCaseIDs.append(caseID)
-        var step = LegalStep(
-            requestID: id, number: number, from: request.state, to: request.state, expectedPayload: try Self.json(request),
-            payload: try Self.json(changed))
-        step.note = "linked case \(caseID)"
-        step.touch = !request.isClosed
-        try await apply(step, user: user, at: time)
+        try await save(id, request, changed, events: [("legal.case.link", try Self.json(["case": String(caseID)]))], user: user, at: time)
     }
 
     /// A request's deadlines as stored, soonest first.

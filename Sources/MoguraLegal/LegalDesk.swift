@@ -139,17 +139,17 @@ public struct LegalDesk: Sendable {
                 position: position, outcome: row.outcome.rawValue, customerID: row.lookup?.customerID, dedupeKey: row.row.dedupeKey,
                 payload: try Self.json(row))
         }
-        let id = try await store.createLegalRequest(
+        // Hold what the subscribers' rows rest on until the request ends: a day either side of their rows' times;
+        // stored with the request and its rows in one transaction.
+        let holds = result.groups.map { group in
+            LegalHoldRow(
+                requestID: 0, basis: "internal", customerID: group.customerID, serviceID: group.serviceIDs.first, sources: Self.heldSources,
+                windowFrom: group.holdFrom.adding(seconds: -86_400), windowTo: group.holdTo.adding(seconds: 86_400), startsAt: now)
+        }
+        _ = try await store.createLegalRequest(
             LegalRequestRow(
                 number: number, kind: kind.rawValue, state: request.state, claimant: claimant, receivedAt: now, updatedAt: now,
-                payload: try Self.json(request)), items: items, deadlines: [], actor: user.actor)
-        // Hold what the subscribers' rows rest on until the request ends: a day either side of their rows' times.
-        try await store.addLegalHolds(
-            result.groups.map { group in
-                LegalHoldRow(
-                    requestID: id, basis: "internal", customerID: group.customerID, serviceID: group.serviceIDs.first, sources: Self.heldSources,
-                    windowFrom: group.holdFrom.adding(seconds: -86_400), windowTo: group.holdTo.adding(seconds: 86_400), startsAt: now)
-            }, actor: user.actor, at: now)
+                payload: try Self.json(request)), items: items, deadlines: [], holds: holds, actor: user.actor)
         return LegalImportSummary(
             number: number, rows: result.rows.count, counts: result.counts, groups: result.groups, billableIDs: result.billableIDs, fee: result.fee)
     }
@@ -269,7 +269,7 @@ public struct LegalDesk: Sendable {
         async throws
     {
         try await require(.prepare, user, number)
-        let (_, request) = try await self.request(number, user: user)
+        let (id, request) = try await self.request(number, user: user)
         let rows = try await self.rows(number, user: user).filter { $0.lookup?.customerID == customerID && $0.outcome == .resolved }
         guard !rows.isEmpty else { throw LegalError("no resolved row of \(customerID) in \(number)") }
         guard !request.isClosed else { throw LegalError("\(number) is \(request.state)") }
@@ -283,7 +283,7 @@ public struct LegalDesk: Sendable {
                 requestNumber: number, customerID: customerID, rows: rows.map(\.row.rowNumber), items: items, recipient: recipient, basis: basis,
                 proposedBy: user.login, proposedAt: time))
         try await save(
-            request, changed,
+            id, request, changed,
             events: [("legal.disclosure.propose", try Self.json(["customer": customerID, "recipient": recipient, "basis": basis]))],
             user: user, at: time)
     }
@@ -291,13 +291,13 @@ public struct LegalDesk: Sendable {
     /// Approves the open proposal for a subscriber.
     public func approveDisclosure(_ number: String, customerID: String, note: String = "", user: StaffUser, at time: Timestamp) async throws {
         try await require(.approve, user, number)
-        let (_, request) = try await self.request(number, user: user)
+        let (id, request) = try await self.request(number, user: user)
         guard let position = request.proposals.lastIndex(where: { $0.customerID == customerID }) else {
             throw LegalError("no disclosure of \(customerID) is proposed in \(number)")
         }
         var changed = request
         try DisclosureGate.approve(&changed.proposals[position], by: user, note: note, at: time)
-        try await save(request, changed, events: [("legal.disclosure.approve", try Self.json(["customer": customerID]))], user: user, at: time)
+        try await save(id, request, changed, events: [("legal.disclosure.approve", try Self.json(["customer": customerID]))], user: user, at: time)
     }
 
     /// Releases an approved proposal into the register.
@@ -342,7 +342,7 @@ public struct LegalDesk: Sendable {
             }
         }
         try await save(
-            request, changed, events: [("legal.answer.record", try Self.json(["customer": customerID, "answer": answer.kind.rawValue]))],
+            id, request, changed, events: [("legal.answer.record", try Self.json(["customer": customerID, "answer": answer.kind.rawValue]))],
             endDeadlines: met, user: user, at: time)
     }
 
@@ -512,7 +512,7 @@ public struct LegalDesk: Sendable {
             _ = try await store.createLegalRequest(
                 LegalRequestRow(
                     number: number, kind: kind.rawValue, state: request.state, claimant: request.claimant, receivedAt: request.receivedAt,
-                    updatedAt: time, payload: try Self.json(request)), items: [], deadlines: deadlines, actor: user.actor)
+                    updatedAt: time, payload: try Self.json(request)), items: [], deadlines: deadlines, holds: [], actor: user.actor)
         } catch {
             if (try? await store.legalRequest(number: number)) != nil {
                 throw LegalError("a request numbered \(number) was registered meanwhile; register again for the next number")
@@ -526,13 +526,13 @@ public struct LegalDesk: Sendable {
     public func attachWarrant(_ number: String, warrant: Warrant, user: StaffUser, at time: Timestamp) async throws {
         try await require(.approve, user, number)
         guard user.roles.contains(.legalLead) else { throw LegalError("a warrant is verified by a legal lead") }
-        let (_, request) = try await self.request(number, user: user)
+        let (id, request) = try await self.request(number, user: user)
         var changed = request
         var verified = warrant
         verified.verifiedBy = user.login
         changed.warrant = verified
         try await save(
-            request, changed,
+            id, request, changed,
             events: [("legal.warrant.attach", try Self.json(["kind": warrant.kind, "court": warrant.court, "number": warrant.number]))],
             user: user, at: time)
     }
@@ -542,7 +542,7 @@ public struct LegalDesk: Sendable {
     public func answerPoliceItem(_ number: String, item index: Int, answer: String, user: StaffUser, at time: Timestamp) async throws {
         try await require(.approve, user, number)
         guard user.roles.contains(.legalLead) else { throw LegalError("answers to police are approved by a legal lead") }
-        let (_, request) = try await self.request(number, user: user)
+        let (id, request) = try await self.request(number, user: user)
         guard request.kind == .policeInquiry, request.inquiryItems.indices.contains(index) else {
             throw LegalError("\(number) has no police inquiry item \(index)")
         }
@@ -560,7 +560,7 @@ public struct LegalDesk: Sendable {
         changed.inquiryItems[index].answeredBy = user.login
         changed.inquiryItems[index].answeredAt = time
         try await save(
-            request, changed,
+            id, request, changed,
             events: [("legal.police.answer", try Self.json(["item": String(index), "class": request.inquiryItems[index].itemClass.rawValue]))],
             user: user, at: time)
     }
@@ -568,10 +568,10 @@ public struct LegalDesk: Sendable {
     /// Stores `after` if the stored request is still `before` (state and content), with `events` audited in the
     /// same transaction: two changes at once never overwrite each other, and no change goes unrecorded.
     func save(
-        _ before: LegalRequest, _ after: LegalRequest, events: [(action: String, details: String)] = [], endDeadlines: [(Int64, String, String)] = [],
+        _ id: Int64, _ before: LegalRequest, _ after: LegalRequest, events: [(action: String, details: String)] = [],
+        endDeadlines: [(Int64, String, String)] = [],
         user: StaffUser, at time: Timestamp
     ) async throws {
-        guard let id = try await store.legalRequest(number: before.number)?.id else { throw LegalAccessDenied(description: "not found") }
         var step = LegalStep(
             requestID: id, number: before.number, from: before.state, to: after.state, expectedPayload: try Self.json(before),
             payload: try Self.json(after))

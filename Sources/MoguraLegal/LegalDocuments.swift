@@ -103,7 +103,7 @@ public struct LegalDocumentRenderer: Sendable {
             ]
         }
         let summary: [[String: String]] = counts.sorted { $0.key < $1.key }.map { ["label": $0.key, "count": String($0.value)] }
-        let requester = request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "請求者"
+        let requester = request.requesterName ?? "請求者"
         let context: [String: Any] = [
             "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
             "requester": requester, "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)), "rowCount": String(table.count),

@@ -65,15 +65,11 @@ public enum EnglishDate {
 }
 
 extension LegalDocumentRenderer {
-    func requesterName(_ request: LegalRequest) -> String {
-        request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "請求者"
-    }
-
     func base(_ request: LegalRequest, issued: Timestamp) -> [String: Any] {
         Self.present([
             "organization": organization, "contact": contact, "requestNumber": request.number, "issued": JapaneseDate.both(JapaneseDate.day(issued)),
             "received": JapaneseDate.both(JapaneseDate.day(request.receivedAt)), "kind": request.kind.title.japanese,
-            "requester": requesterName(request), "locations": request.locations ?? [], "rights": request.rights ?? "",
+            "requester": request.requesterName ?? "請求者", "locations": request.locations ?? [], "rights": request.rights ?? "",
             "statement": request.statement ?? "", "reference": request.externalReference ?? "",
         ])
     }
@@ -146,7 +142,7 @@ extension LegalDocumentRenderer {
             "organization": organization, "contact": contact, "requestNumber": request.number,
             "issued": EnglishDate.long(EnglishDate.day(issued, zone: zone)),
             "received": EnglishDate.long(EnglishDate.day(request.receivedAt, zone: zone)),
-            "requester": request.parties.first { $0.role == .requester || $0.role == .agent }?.name ?? request.claimant ?? "the complainant",
+            "requester": request.requesterName ?? "the complainant",
             "locations": request.locations ?? [], "work": request.rights ?? "", "statement": request.statement ?? "",
             "reference": request.externalReference ?? "",
         ])

@@ -343,4 +343,7 @@ public struct LegalRequest: Hashable, Sendable, Codable {
 
     /// Whether the request has ended.
     public var isClosed: Bool { kind.workflow.terminal.contains(state) }
+
+    /// Who letters to the requester are addressed to: the requester or their agent as a party, else the claimant.
+    public var requesterName: String? { parties.first { $0.role == .requester || $0.role == .agent }?.name ?? claimant }
 }

@@ -67,11 +67,12 @@ public struct LegalDeadlineRow: Hashable, Sendable {
 /// The legal track's tables (migration 7). Every write is audited in the same transaction; the disclosure
 /// register has an insert and reads, and nothing that changes or removes a record.
 extension SQLStore {
-    /// Stores a new request with its rows and deadlines.
+    /// Stores a new request with its rows, deadlines and holds (their request ids set here), in one transaction.
     /// - Returns: the request's id.
-    /// - Throws: `StoreError` when the number is taken.
+    /// - Throws: `StoreError` when the number is taken; ``LegalDuplicateConflict`` when another import of the
+    ///   claimant stored some of the rows meanwhile.
     public func createLegalRequest(
-        _ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String
+        _ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], holds: [LegalHoldRow] = [], actor: String
     ) async throws
         -> Int64
     {
@@ -116,18 +117,20 @@ extension SQLStore {
                     "INSERT INTO legal_rows (request_id, position, outcome, customer_id, dedupe_key, claimant, payload) VALUES \(values)"
                 ).run()
             }
-            for deadline in deadlines {
-                try await database.raw(
-                    """
-                    INSERT INTO legal_deadlines (request_id, rule_id, due_at, status, payload)
-                    VALUES (\(bind: id), \(bind: deadline.ruleID), \(bind: deadline.dueAt.microseconds), \(bind: deadline.status), \(bind: deadline.payload))
-                    """
-                ).run()
-            }
             _ = try await self.appendAudit(
                 AuditDraft(
                     at: request.updatedAt, actor: actor, action: "legal.request.create", objectType: "legal_request", objectID: request.number,
                     details: JSONText.encode(["kind": request.kind, "rows": String(items.count)])), in: database)
+            for var deadline in deadlines {
+                deadline.requestID = id
+                _ = try await self.insertLegalDeadline(deadline, actor: actor, at: request.updatedAt, in: database)
+            }
+            try await self.insertLegalHolds(
+                holds.map { hold in
+                    var hold = hold
+                    hold.requestID = id
+                    return hold
+                }, actor: actor, at: request.updatedAt, in: database)
             return id
         }
     }
@@ -449,7 +452,9 @@ extension SQLStore {
 
 /// The legal track's storage, as `MoguraLegal` and the web use it (implemented by ``SQLStore``).
 public protocol LegalRecordStore: Sendable {
-    func createLegalRequest(_ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], actor: String) async throws -> Int64
+    func createLegalRequest(
+        _ request: LegalRequestRow, items: [LegalItemRow], deadlines: [LegalDeadlineRow], holds: [LegalHoldRow], actor: String
+    ) async throws -> Int64
     func legalRequest(number: String) async throws -> LegalRequestRow?
     func legalRequests(includeClosed: Bool, limit: Int) async throws -> [LegalRequestRow]
     func legalItems(requestID: Int64, offset: Int, limit: Int) async throws -> [LegalItemRow]
@@ -654,27 +659,29 @@ extension SQLStore {
     /// Applies holds in one transaction, each audited as `legal.hold.apply`.
     public func addLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp) async throws {
         guard !holds.isEmpty else { return }
-        try await transaction { database in
-            var drafts: [AuditDraft] = []
-            for hold in holds {
-                let inserted = try await self.rows(
-                    database,
-                    """
-                    INSERT INTO legal_holds (request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at,
-                                             indicator)
-                    VALUES (\(bind: hold.requestID), \(bind: hold.basis), \(bind: hold.customerID), \(bind: hold.serviceID),
-                            \(bind: JSONText.encode(hold.sources)), \(bind: hold.windowFrom.microseconds), \(bind: hold.windowTo.microseconds),
-                            \(bind: hold.startsAt.microseconds), \(bind: hold.expiresAt?.microseconds), \(bind: hold.indicator))
-                    RETURNING id
-                    """)
-                let id = try inserted.first?.int64("id") ?? 0
-                drafts.append(
-                    AuditDraft(
-                        at: time, actor: actor, action: "legal.hold.apply", objectType: "legal_hold", objectID: String(id),
-                        details: JSONText.encode(["basis": hold.basis, "request": String(hold.requestID)])))
-            }
-            try await self.appendAudits(drafts, in: database)
+        try await transaction { database in try await self.insertLegalHolds(holds, actor: actor, at: time, in: database) }
+    }
+
+    func insertLegalHolds(_ holds: [LegalHoldRow], actor: String, at time: Timestamp, in database: any SQLDatabase) async throws {
+        var drafts: [AuditDraft] = []
+        for hold in holds {
+            let inserted = try await rows(
+                database,
+                """
+                INSERT INTO legal_holds (request_id, basis, customer_id, service_id, sources, window_from, window_to, starts_at, expires_at,
+                                         indicator)
+                VALUES (\(bind: hold.requestID), \(bind: hold.basis), \(bind: hold.customerID), \(bind: hold.serviceID),
+                        \(bind: JSONText.encode(hold.sources)), \(bind: hold.windowFrom.microseconds), \(bind: hold.windowTo.microseconds),
+                        \(bind: hold.startsAt.microseconds), \(bind: hold.expiresAt?.microseconds), \(bind: hold.indicator))
+                RETURNING id
+                """)
+            let id = try inserted.first?.int64("id") ?? 0
+            drafts.append(
+                AuditDraft(
+                    at: time, actor: actor, action: "legal.hold.apply", objectType: "legal_hold", objectID: String(id),
+                    details: JSONText.encode(["basis": hold.basis, "request": String(hold.requestID)])))
         }
+        try await appendAudits(drafts, in: database)
     }
 
     /// Holds of one request, or every hold not released (`requestID` nil).

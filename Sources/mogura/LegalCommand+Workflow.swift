@@ -74,23 +74,15 @@ extension LegalCommand {
             let details = LegalRequestDetails(
                 receivedAt: receivedAt, channel: channel, parentNumber: parent, claimant: claimant, rights: rights, locations: location,
                 statement: statement, electionCase: election, linkedCaseIDs: cases)
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let desk = try LegalCommand.desk(database)
+            try await LegalCommand.withDesk(number ?? "(new)", login: login, store: store, logging: logging) { desk, user, _ in
                 let now = Timestamp.now()
                 let number: String
                 if let given = self.number { number = given } else { number = try await desk.nextNumber(at: now) }
-                do {
-                    let created = try await desk.createRequest(
-                        number: number, kind: kind, externalReference: reference, parties: partyList, items: itemList, details: details, user: user,
-                        at: now)
-                    print("\(created.number)  \(created.kind.rawValue) (\(created.kind.title.japanese))  state \(created.state)")
-                    for deadline in try await desk.deadlines(number, user: user) {
-                        print(
-                            "deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))"
-                                + (deadline.warning.map { "; warning: \($0)" } ?? ""))
-                    }
-                } catch let error as LegalError { throw CommandError(error.description) }
+                let created = try await desk.createRequest(
+                    number: number, kind: kind, externalReference: reference, parties: partyList, items: itemList, details: details, user: user,
+                    at: now)
+                print("\(created.number)  \(created.kind.rawValue) (\(created.kind.title.japanese))  state \(created.state)")
+                LegalCommand.printDeadlines(try await desk.deadlines(number, user: user))
             }
         }
 
@@ -117,13 +109,10 @@ extension LegalCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                do { try await LegalCommand.desk(database).linkCase(number, caseID: caseID, user: user, at: .now()) } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                } catch let error as LegalError { throw CommandError(error.description) }
-                print("Linked case \(caseID) to \(number).")
+            try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.linkCase(number, caseID: caseID, user: user, at: .now())
             }
+            print("Linked case \(caseID) to \(number).")
         }
     }
 
@@ -150,20 +139,10 @@ extension LegalCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let desk = try LegalCommand.desk(database)
-                do {
-                    let moved = try await desk.move(number, to: state, note: note, user: user, at: .now())
-                    print("\(moved.number) is \(moved.state)")
-                    for deadline in try await desk.deadlines(number, user: user) where deadline.status == .pending {
-                        print(
-                            "deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish))"
-                                + (deadline.warning.map { "; warning: \($0)" } ?? ""))
-                    }
-                } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                } catch let error as LegalError { throw CommandError(error.description) }
+            try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                let moved = try await desk.move(number, to: state, note: note, user: user, at: .now())
+                print("\(moved.number) is \(moved.state)")
+                LegalCommand.printDeadlines(try await desk.deadlines(number, user: user).filter { $0.status == .pending })
             }
         }
     }
@@ -218,27 +197,17 @@ extension LegalCommand {
             let options = LetterOptions(missing: missing, customerID: customer, recipient: recipient, reason: reason, automated: automated)
             let printer = pdf ? ChromiumPrinter() : nil
             if pdf && printer == nil { throw CommandError("--pdf needs Chromium (/usr/bin/chromium, or MOGURA_CHROMIUM)") }
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let documents: [RenderedDocument]
-                do {
-                    documents = try await LegalCommand.desk(database).letter(kind, number: number, options: options, user: user, at: .now())
-                } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                } catch let error as LegalError { throw CommandError(error.description) }
-                for document in documents {
-                    print(
-                        "Rendered \(document.title) → \(document.recipient) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256))."
-                    )
-                    guard let out else { continue }
-                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                    let safe = document.recipient.replacingOccurrences(of: "/", with: "_")
-                    let base = (out as NSString).appendingPathComponent("\(number)-\(kind.rawValue)-\(safe)")
-                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: base + ".html"))
-                    if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
-                    print("Written to \(base).html\(printer == nil ? "" : " and .pdf").")
-                }
+            let documents = try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.letter(kind, number: number, options: options, user: user, at: .now())
             }
+            for document in documents {
+                print(
+                    "Rendered \(document.title) → \(document.recipient) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256))."
+                )
+            }
+            guard let out else { return }
+            try LegalCommand.write(documents, to: out, printer: printer) { "\(number)-\(kind.rawValue)-\($0.recipient)" }
+            print("Written to \(out)\(printer == nil ? " (HTML)" : " (HTML and PDF)").")
         }
     }
 }
@@ -277,19 +246,14 @@ extension LegalCommand {
             let end = try Create.time(to).adding(seconds: (try? CivilDate(to)) != nil ? 86_400 - 1 : 0)
             // A day alone means through its end, as for --to.
             let expires = try until.map { try Create.time($0).adding(seconds: (try? CivilDate($0)) != nil ? 86_400 : 0) }
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                do {
-                    let hold = try await LegalCommand.desk(database).applyHold(
-                        number, basis: basis, customerID: customer, serviceID: service, indicator: indicator, sources: source, from: start, to: end,
-                        expires: expires, user: user, at: .now())
-                    print(
-                        "Holding \(hold.sources.joined(separator: ", ")) for \([hold.customerID, hold.serviceID, hold.indicator].compactMap { $0 }.joined(separator: " "))"
-                            + " from \(hold.windowFrom) to \(hold.windowTo)" + (hold.expiresAt.map { " until \($0)" } ?? " until released") + ".")
-                } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                } catch let error as LegalError { throw CommandError(error.description) }
+            let hold = try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.applyHold(
+                    number, basis: basis, customerID: customer, serviceID: service, indicator: indicator, sources: source, from: start, to: end,
+                    expires: expires, user: user, at: .now())
             }
+            print(
+                "Holding \(hold.sources.joined(separator: ", ")) for \([hold.customerID, hold.serviceID, hold.indicator].compactMap { $0 }.joined(separator: " "))"
+                    + " from \(hold.windowFrom) to \(hold.windowTo)" + (hold.expiresAt.map { " until \($0)" } ?? " until released") + ".")
         }
     }
 

@@ -58,6 +58,41 @@ struct LegalCommand: AsyncParsableCommand {
             cipher: try? FieldCipher.fromEnvironment())
     }
 
+    /// Opens the store, checks that `login` is legal staff and runs `body` with the desk: a refusal reads as "there is
+    /// no request NUMBER" (the desk does not say whether it exists), a rule that does not hold as its own message.
+    static func withDesk<R: Sendable>(
+        _ number: String, login: String, store options: StoreOptions, logging: LoggingOptions,
+        _ body: @escaping @Sendable (LegalDesk, StaffUser, SQLStore) async throws -> R
+    ) async throws -> R {
+        try await StoreFactory.withStore(try options.configuration(), logger: logging.makeLogger()) { database in
+            let user = try await staff(login, in: database)
+            do { return try await body(try desk(database), user, database) } catch is LegalAccessDenied {
+                throw CommandError("there is no request \(number)")
+            } catch let error as LegalError {
+                throw CommandError(error.description)
+            }
+        }
+    }
+
+    /// Prints deadlines a line each, with the holiday table's warning where it applies.
+    static func printDeadlines(_ deadlines: [Deadline]) {
+        for deadline in deadlines {
+            print(
+                "deadline \(deadline.rule.id): \(JapaneseDate.both(deadline.lastDay)) (\(deadline.rule.titleEnglish), \(deadline.status.rawValue))"
+                    + (deadline.warning.map { "; warning: \($0)" } ?? ""))
+        }
+    }
+
+    /// Writes documents as `DIR/NAME.html` (and `.pdf` through Chromium when a printer is given).
+    static func write(_ documents: [RenderedDocument], to out: String, printer: ChromiumPrinter?, name: (RenderedDocument) -> String) throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for document in documents {
+            let base = (out as NSString).appendingPathComponent(name(document).replacingOccurrences(of: "/", with: "_"))
+            try Data(document.html.utf8).write(to: URL(fileURLWithPath: base + ".html"))
+            if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
+        }
+    }
+
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a claimant's list (CSV or XLSX) as a new request: rows read, resolved, de-duplicated and grouped.")
@@ -127,13 +162,8 @@ struct LegalCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let desk = try LegalCommand.desk(database)
-                let (id, request): (Int64, LegalRequest)
-                do { (id, request) = try await desk.request(number, user: user) } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
+            try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, database in
+                let (id, request) = try await desk.request(number, user: user)
                 let rows = try await desk.rows(number, user: user)
                 print("\(request.number)  \(request.kind.rawValue) (\(request.kind.title.japanese))  state \(request.state)")
                 print("claimant \(request.claimant ?? "-"); shown to subscribers as \(request.requesterShownAs ?? "-"); basis \(request.legalBasis)")
@@ -145,11 +175,7 @@ struct LegalCommand: AsyncParsableCommand {
                 for document in try await database.legalDocuments(requestID: id) {
                     print("document \(document.id): \(document.template)@\(document.version) → \(document.recipient) sha256 \(document.sha256)")
                 }
-                for deadline in try await desk.deadlines(number, user: user) {
-                    print(
-                        "deadline \(deadline.rule.id): due \(deadline.dueAt) (\(deadline.status.rawValue))"
-                            + (deadline.warning.map { "; warning: \($0)" } ?? ""))
-                }
+                LegalCommand.printDeadlines(try await desk.deadlines(number, user: user))
                 for proposal in request.proposals {
                     print(
                         "disclosure of \(proposal.customerID): approvals \(proposal.approvals.map(\.login).joined(separator: ", "))"
@@ -174,28 +200,15 @@ struct LegalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deliveredAt = try delivered.map { try TimestampParser().parse($0).timestamp } ?? .now()
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let documents: [RenderedDocument]
-                do {
-                    documents = try await LegalCommand.desk(database).sendOpinionInquiries(number, user: user, issued: .now(), delivered: deliveredAt)
-                } catch let error as LegalError {
-                    throw CommandError(error.description)
-                } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
-                print("Rendered \(documents.count) 意見照会書 for \(number); the request waits for the senders' answers.")
-                guard let out else { return }
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let printer = pdf ? ChromiumPrinter() : nil
-                if pdf && printer == nil { throw CommandError("--pdf needs Chromium (/usr/bin/chromium, or MOGURA_CHROMIUM)") }
-                for document in documents {
-                    let base = (out as NSString).appendingPathComponent("\(number)-\(document.recipient)")
-                    try Data(document.html.utf8).write(to: URL(fileURLWithPath: base + ".html"))
-                    if let printer { try printer.pdf(document.html).write(to: URL(fileURLWithPath: base + ".pdf")) }
-                }
-                print("Written to \(out)\(printer == nil ? " (HTML)" : " (HTML and PDF)").")
+            let printer = pdf ? ChromiumPrinter() : nil
+            if pdf && printer == nil { throw CommandError("--pdf needs Chromium (/usr/bin/chromium, or MOGURA_CHROMIUM)") }
+            let documents = try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.sendOpinionInquiries(number, user: user, issued: .now(), delivered: deliveredAt)
             }
+            print("Rendered \(documents.count) 意見照会書 for \(number); the request waits for the senders' answers.")
+            guard let out else { return }
+            try LegalCommand.write(documents, to: out, printer: printer) { "\(number)-\($0.recipient)" }
+            print("Written to \(out)\(printer == nil ? " (HTML)" : " (HTML and PDF)").")
         }
     }
 
@@ -214,20 +227,11 @@ struct LegalCommand: AsyncParsableCommand {
         func run() async throws {
             guard let kind = SenderAnswer.Kind(rawValue: answer) else { throw ValidationError("--answer is consent, refuse, partial or no-answer") }
             let receivedAt = try received.map { try TimestampParser().parse($0).timestamp } ?? .now()
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                do {
-                    try await LegalCommand.desk(database).recordAnswer(
-                        number, customerID: customer,
-                        answer: SenderAnswer(kind: kind, reasons: reasons, consentedItems: consentedItems, receivedAt: receivedAt, recordedBy: login),
-                        user: user, at: .now())
-                } catch let error as LegalError {
-                    throw CommandError(error.description)
-                } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
-                print("Recorded \(customer)'s answer (\(kind.rawValue)) for \(number).")
+            let answer = SenderAnswer(kind: kind, reasons: reasons, consentedItems: consentedItems, receivedAt: receivedAt, recordedBy: login)
+            try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.recordAnswer(number, customerID: customer, answer: answer, user: user, at: .now())
             }
+            print("Recorded \(customer)'s answer (\(kind.rawValue)) for \(number).")
         }
     }
 
@@ -240,15 +244,11 @@ struct LegalCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let counts: [RowDecision.Outcome: Int]
-                do { counts = try await LegalCommand.desk(database).decideFromAnswers(number, user: user, at: .now()) } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
-                print("Decided \(counts.values.reduce(0, +)) rows of \(number):")
-                for outcome in RowDecision.Outcome.allCases where counts[outcome] != nil { print("  \(outcome.rawValue): \(counts[outcome]!)") }
+            let counts = try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.decideFromAnswers(number, user: user, at: .now())
             }
+            print("Decided \(counts.values.reduce(0, +)) rows of \(number):")
+            for outcome in RowDecision.Outcome.allCases where counts[outcome] != nil { print("  \(outcome.rawValue): \(counts[outcome]!)") }
         }
     }
 
@@ -257,21 +257,11 @@ struct LegalCommand: AsyncParsableCommand {
         _ number: String, out: String?, name: String, login: String, store options: StoreOptions, logging: LoggingOptions,
         render: @escaping @Sendable (LegalDesk, StaffUser) async throws -> RenderedDocument
     ) async throws {
-        try await StoreFactory.withStore(try options.configuration(), logger: logging.makeLogger()) { database in
-            let user = try await LegalCommand.staff(login, in: database)
-            let document: RenderedDocument
-            do { document = try await render(LegalCommand.desk(database), user) } catch is LegalAccessDenied {
-                throw CommandError("there is no request \(number)")
-            } catch let error as LegalError {
-                throw CommandError(error.description)
-            }
-            print("Rendered \(document.title) for \(number) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256)).")
-            if let out {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let path = (out as NSString).appendingPathComponent("\(number)-\(name).html")
-                try Data(document.html.utf8).write(to: URL(fileURLWithPath: path))
-                print("Written to \(path).")
-            }
+        let document = try await withDesk(number, login: login, store: options, logging: logging) { desk, user, _ in try await render(desk, user) }
+        print("Rendered \(document.title) for \(number) (\(document.templateID)@\(document.templateVersion), sha256 \(document.sha256)).")
+        if let out {
+            try write([document], to: out, printer: nil) { _ in "\(number)-\(name)" }
+            print("Written to \((out as NSString).appendingPathComponent("\(number)-\(name).html")).")
         }
     }
 
@@ -332,14 +322,10 @@ struct LegalCommand: AsyncParsableCommand {
         @OptionGroup var logging: LoggingOptions
 
         func run() async throws {
-            try await StoreFactory.withStore(try store.configuration(), logger: logging.makeLogger()) { database in
-                let user = try await LegalCommand.staff(login, in: database)
-                let released: Int
-                do { released = try await LegalCommand.desk(database).releaseHolds(number, user: user, at: .now()) } catch is LegalAccessDenied {
-                    throw CommandError("there is no request \(number)")
-                }
-                print("Released \(released) hold(s) of \(number).")
+            let released = try await LegalCommand.withDesk(number, login: login, store: store, logging: logging) { desk, user, _ in
+                try await desk.releaseHolds(number, user: user, at: .now())
             }
+            print("Released \(released) hold(s) of \(number).")
         }
     }
 

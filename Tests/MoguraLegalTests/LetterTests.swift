@@ -13,8 +13,6 @@ struct LetterTests {
     static let lead = LegalDeskStoreTests.lead
     static let agent = LegalDeskStoreTests.agent
 
-    func jst(_ text: String) throws -> Timestamp { try Timestamp(rfc3339: text + "+09:00") }
-
     @Test(arguments: TestStores.engines)
     func correctionAndReminderOnADisclosureRequest(engine: StoreEngineKind) async throws {
         try await TestStores.withStore(engine) { store async throws in

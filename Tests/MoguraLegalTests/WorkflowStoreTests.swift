@@ -6,6 +6,9 @@ import MoguraStore
 import MoguraTesting
 import Testing
 
+/// A time written in JST without its offset (`2026-12-28T11:00:00`).
+func jst(_ text: String) throws -> Timestamp { try Timestamp(rfc3339: text + "+09:00") }
+
 /// Requests moved through the desk on both engines with a hand-moved clock: the deadlines each kind's states start
 /// are stored, met when the state ends, escalated when missed, waived on withdrawal; lead-only states and the
 /// counter-notice's earliest restore hold.
@@ -13,8 +16,6 @@ import Testing
 struct WorkflowStoreTests {
     static let lead = LegalDeskStoreTests.lead
     static let agent = LegalDeskStoreTests.agent
-
-    func jst(_ text: String) throws -> Timestamp { try Timestamp(rfc3339: text + "+09:00") }
 
     func pending(_ desk: LegalDesk, _ number: String) async throws -> [Deadline] {
         try await desk.deadlines(number, user: Self.lead).filter { $0.status == .pending }
@@ -412,7 +413,7 @@ struct WorkflowStoreTests {
                     LegalRequestRow(
                         number: "LR-2026-000172", kind: "disclosure-request", state: "identifying", claimant: "Example Films",
                         receivedAt: fixture.now,
-                        updatedAt: fixture.now, payload: "{}"), items: stale, deadlines: [], actor: "test")
+                        updatedAt: fixture.now, payload: "{}"), items: stale, deadlines: [], holds: [], actor: "test")
             }
             #expect(try await store.legalRequest(number: "LR-2026-000172") == nil)
 
